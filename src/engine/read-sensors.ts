@@ -3,7 +3,7 @@
  * rejects: a sensor that throws (a bug) or is unknown yields a failed reading,
  * so the engine fails closed instead of crashing.
  */
-import type { Reading, Sensor } from "../sensors/sensor.ts";
+import type { ReadContext, Reading, Sensor } from "../sensors/sensor.ts";
 
 /** Reads `names` from `sensors` within `timeoutMs` each; returns a reading per name. */
 export async function readSensors(
@@ -11,7 +11,7 @@ export async function readSensors(
   names: readonly string[],
   nowMs: () => number,
   timeoutMs: number,
-  stageAppliedAtMs: number | undefined,
+  stage: Pick<ReadContext, "stageAppliedAtMs" | "stageAction">,
 ): Promise<Record<string, Reading>> {
   const entries = await Promise.all(
     names.map(async (name): Promise<[string, Reading]> => {

@@ -9,7 +9,7 @@
  * idempotency key) only if the target cannot show it landed.
  */
 import type { Plan } from "../plan/types.ts";
-import type { Sensor } from "../sensors/sensor.ts";
+import type { ReadContext, Sensor } from "../sensors/sensor.ts";
 import type { OperationStatus, RunnerLease, Store, StoredCommand, StoredEvent } from "../store/store.ts";
 import type { ActionRequest, Json, Target, TargetDefinition } from "../targets/target.ts";
 import { type Clock, realClock } from "./clock.ts";
@@ -122,10 +122,20 @@ export class Runner {
       if (TERMINAL.has(this.#status)) return { kind: "terminal", status: this.#status };
       const { engine, plan, clock } = this.#o;
       const phase = this.#state.phase;
-      const appliedAtMs = phase.kind === "sealing" ? phase.appliedAtMs : undefined;
+      const stage: Pick<ReadContext, "stageAppliedAtMs" | "stageAction"> =
+        phase.kind === "sealing"
+          ? {
+              stageAppliedAtMs: phase.appliedAtMs,
+              stageAction: {
+                type: phase.intent.action.type,
+                params: phase.intent.action.params,
+                rollback: phase.cursor.track === "rollback",
+              },
+            }
+          : {};
       const readTimeoutMs = this.#o.readTimeoutMs ?? Math.min(5_000, Math.max(250, plan.intervalMs));
       const names = engine.sensorsToRead(this.#state, plan);
-      const readings = await readSensors(this.#o.sensors, names, () => clock.nowMs(), readTimeoutMs, appliedAtMs);
+      const readings = await readSensors(this.#o.sensors, names, () => clock.nowMs(), readTimeoutMs, stage);
       const world = await gatherWorld(this.#o.store, plan, this.#o.operationId, this.#state);
       if (phase.kind === "sealing") this.#o.faults?.at("while-sealing");
       await this.#feed({ type: "Tick", atMs: clock.nowMs(), readings, world });

@@ -43,6 +43,12 @@ export interface ReadContext {
   readonly nowMs: number;
   /** When the current stage's action was applied, if it has been (for "displaced work" sensors). */
   readonly stageAppliedAtMs?: number;
+  /** The current stage's (or rollback step's) action, for sensors that measure what it displaced. */
+  readonly stageAction?: {
+    readonly type: string;
+    readonly params: Readonly<Record<string, unknown>>;
+    readonly rollback: boolean;
+  };
   /** Abort when the read must give up (the engine's per-read timeout). */
   readonly signal: AbortSignal;
 }

@@ -12,6 +12,8 @@ export type AdminState = "ready" | "drain" | "maint";
 /** One backend server's state and cumulative counters. */
 export interface ServerStat {
   readonly name: string;
+  /** `host:port` of the server, when the router knows it (for per-node hooks and drain reports). */
+  readonly address?: string;
   /** Current runtime weight, 0–256 (HAProxy's scale). */
   readonly weight: number;
   /** The weight the configuration file gives (HAProxy `srv_iweight`), to notice reloads that wiped runtime weights. */
