@@ -21,9 +21,7 @@ export async function readSensors(
       }
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        const ctx =
-          stageAppliedAtMs === undefined ? { nowMs: nowMs(), signal } : { nowMs: nowMs(), signal, stageAppliedAtMs };
-        return [name, await sensor.read(ctx)];
+        return [name, await sensor.read({ ...stage, nowMs: nowMs(), signal })];
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return [
