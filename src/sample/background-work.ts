@@ -1,0 +1,126 @@
+/**
+ * The sample service's work besides HTTP requests — what a real application
+ * must finish before it can be stopped: periodic background jobs, a buffer of
+ * records flushed periodically, and an optional PostgreSQL pool.
+ */
+import pg from "pg";
+
+/** A background job starts every `intervalMs` and runs for `durationMs`. */
+export interface JobsSpec {
+  readonly intervalMs: number;
+  readonly durationMs: number;
+}
+
+/** PostgreSQL pool settings. The connection string is never logged or reported. */
+export interface DbSpec {
+  readonly connectionString: string;
+  readonly poolSize: number;
+}
+
+/** The application's own drain report; every field reaches 0 after quiesce once work is done. */
+export interface DrainReport {
+  readonly inflightRequests: number;
+  readonly runningJobs: number;
+  /** Records buffered and not yet flushed. */
+  readonly unflushedBuffers: number;
+  readonly openDbConnections: number;
+}
+
+/** Background jobs, buffered records and the database pool of one instance. */
+export class BackgroundWork {
+  runningJobs = 0;
+  jobsStartedTotal = 0;
+  flushedRecordsTotal = 0;
+  private unflushed = 0;
+  private quiescedFlag = false;
+  private readonly pool: pg.Pool | undefined;
+  private poolEnded: Promise<void> | undefined;
+  private readonly jobTimer: NodeJS.Timeout | undefined;
+  private readonly flushTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly jobs: JobsSpec | undefined,
+    db: DbSpec | undefined,
+    flushIntervalMs: number,
+  ) {
+    if (db !== undefined) {
+      this.pool = new pg.Pool({ connectionString: db.connectionString, max: db.poolSize });
+      // An idle client that loses its connection must not crash the process; the pool replaces it.
+      this.pool.on("error", () => {});
+    }
+    if (jobs !== undefined) {
+      this.jobTimer = setInterval(() => this.startJob(), jobs.intervalMs);
+      this.jobTimer.unref();
+    }
+    this.flushTimer = setInterval(() => this.flush(), flushIntervalMs);
+    this.flushTimer.unref();
+  }
+
+  /** Whether {@link quiesce} has been called. */
+  get quiesced(): boolean {
+    return this.quiescedFlag;
+  }
+
+  /** Database connections open now (0 without a database). */
+  openDbConnections(): number {
+    return this.pool?.totalCount ?? 0;
+  }
+
+  /** Records waiting for the next flush. */
+  unflushedRecords(): number {
+    return this.unflushed;
+  }
+
+  /** Buffer one record of a finished request; flushed at once when quiesced. */
+  record(): void {
+    this.unflushed += 1;
+    if (this.quiescedFlag) this.flush();
+  }
+
+  /** One round trip to the database, if there is one and it is not closed. Rejects on a database error. */
+  async touchDb(): Promise<void> {
+    if (this.pool === undefined || this.quiescedFlag) return;
+    await this.pool.query("SELECT 1");
+  }
+
+  /**
+   * Stop starting jobs, flush the buffer and close the pool (running jobs
+   * keep their connection until they end). Idempotent.
+   */
+  quiesce(): void {
+    if (this.quiescedFlag) return;
+    this.quiescedFlag = true;
+    if (this.jobTimer !== undefined) clearInterval(this.jobTimer);
+    this.flush();
+    this.poolEnded ??= this.pool?.end().catch(() => {});
+  }
+
+  /** Stop everything; resolves once the pool is closed. Idempotent. */
+  async close(): Promise<void> {
+    this.quiesce();
+    clearInterval(this.flushTimer);
+    await this.poolEnded;
+  }
+
+  private flush(): void {
+    this.flushedRecordsTotal += this.unflushed;
+    this.unflushed = 0;
+  }
+
+  private startJob(): void {
+    if (this.jobs === undefined || this.quiescedFlag) return;
+    this.runningJobs += 1;
+    this.jobsStartedTotal += 1;
+    const durationMs = this.jobs.durationMs;
+    const work =
+      this.pool === undefined
+        ? new Promise<void>((resolve) => setTimeout(resolve, durationMs).unref())
+        : this.pool.query("SELECT pg_sleep($1)", [durationMs / 1000]).then(() => undefined);
+    work
+      .catch(() => {})
+      .finally(() => {
+        this.runningJobs -= 1;
+        this.record();
+      });
+  }
+}
