@@ -3,14 +3,14 @@ import { classifyPgError, describeConnection, resolveConnection } from "./pg-con
 
 describe("describeConnection", () => {
   it("names host, port and database without credentials", () => {
-    expect(describeConnection("postgres://app:${PGPASSWORD_APP}@db.internal:6432/shop")).toBe("db.internal:6432/shop");
+    expect(describeConnection(`postgres://app:\${PGPASSWORD_APP}@db.internal:6432/shop`)).toBe("db.internal:6432/shop");
     expect(describeConnection("postgresql://app@db.internal")).toBe("db.internal:5432/app");
   });
 });
 
 describe("resolveConnection", () => {
   it("substitutes environment references URL-encoded and lists them as secrets", () => {
-    const resolved = resolveConnection("postgres://app:${PW}@127.0.0.1:5432/shop", { PW: "p@ss/word" });
+    const resolved = resolveConnection(`postgres://app:\${PW}@127.0.0.1:5432/shop`, { PW: "p@ss/word" });
     expect(resolved.ok).toBe(true);
     if (!resolved.ok) return;
     expect(resolved.value.url).toBe("postgres://app:p%40ss%2Fword@127.0.0.1:5432/shop");
@@ -19,7 +19,7 @@ describe("resolveConnection", () => {
   });
 
   it("names an unset variable and never a value", () => {
-    const resolved = resolveConnection("postgres://app:${PW}@h/db", {});
+    const resolved = resolveConnection(`postgres://app:\${PW}@h/db`, {});
     expect(resolved).toMatchObject({ ok: false, code: "config" });
     if (resolved.ok) return;
     expect(resolved.message).toContain("PW");
