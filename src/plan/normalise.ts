@@ -1,0 +1,199 @@
+/**
+ * Turns a validated plan surface into the engine's {@link Plan}: durations
+ * in ms, defaults merged into every stage and sensor, conditions as
+ * `{ op, threshold, ... }`, target default gates added to the stage's own
+ * (concatenated, never replacing), claims from the plan and the target kind.
+ */
+import type { ActionSpec, Json } from "../targets/target.ts";
+import type { ResolvedTarget } from "./check-kinds.ts";
+import { parseDurationMs } from "./duration.ts";
+import { toJson } from "./plan-hash.ts";
+import { COMPARISON_KEYS, CONDITION_GATE_NAMES, type ConditionSurface, DAY_NAMES, type PlanSurface } from "./schema.ts";
+import type {
+  AfterSpec,
+  ChangeWindow,
+  Condition,
+  ConditionGateName,
+  GatesSpec,
+  Guard,
+  Plan,
+  SensorSpec,
+  Stage,
+  Timeouts,
+} from "./types.ts";
+
+/** Timeouts when neither the stage nor `defaults.timeouts` sets them. */
+export const DEFAULT_TIMEOUTS: Timeouts = { stageMs: 3_600_000, drainMs: 1_800_000, sensorBlindMs: 120_000 };
+
+/** A sensor's default `maxAge` is this many evaluation intervals. */
+export const DEFAULT_MAX_AGE_INTERVALS = 3;
+
+type StageSurface = PlanSurface["stages"][number];
+type TimeoutsSurface = NonNullable<StageSurface["timeouts"]>;
+
+/**
+ * Builds the {@link Plan}. Pure. Expects input that passed every check in
+ * `parse.ts` (durations parse, every stage's action params are present).
+ */
+export function normalisePlan(
+  surface: PlanSurface,
+  target: ResolvedTarget,
+  actionParams: ReadonlyMap<number, Readonly<Record<string, Json>>>,
+): Plan {
+  const intervalMs = ms(surface.interval);
+  const defaultMaxAgeMs = optionalMs(surface.defaults?.maxAge) ?? DEFAULT_MAX_AGE_INTERVALS * intervalMs;
+  const defaultTimeouts = mergeTimeouts(DEFAULT_TIMEOUTS, surface.defaults?.timeouts);
+  const { definition, config } = target;
+  const plan: Plan = {
+    name: surface.name,
+    domain: surface.domain,
+    claims: unique([...surface.targets, ...definition.claims(config)]),
+    sensors: Object.fromEntries(
+      Object.entries(surface.sensors).map(([name, entry]): [string, SensorSpec] => {
+        const { kind, maxAge, counter, ...rest } = entry;
+        return [
+          name,
+          { kind, maxAgeMs: optionalMs(maxAge) ?? defaultMaxAgeMs, counter: counter ?? false, config: toJson(rest) },
+        ];
+      }),
+    ),
+    target: { kind: definition.kind, config: toJson(withoutKey(surface.target, "kind")) },
+    stages: surface.stages.map((stage, index): Stage => {
+      const action: ActionSpec = { type: stage.action.type, params: actionParams.get(index) ?? {} };
+      return {
+        name: stage.name,
+        action,
+        gates: mergeGates(definition.defaultGates(action, config), stageGates(stage.gates)),
+        timeouts: mergeTimeouts(defaultTimeouts, stage.timeouts),
+      };
+    }),
+    guards: surface.guards.map(normaliseGuard),
+    onHalt: surface.onHalt,
+    intervalMs,
+    windows: surface.windows.map(
+      (window): ChangeWindow => ({
+        days: unique(window.days.map((day) => DAY_NAMES.indexOf(day))).sort((a, b) => a - b),
+        startMinute: minutes(window.from),
+        endMinute: minutes(window.to),
+        timeZone: new Intl.DateTimeFormat("en-US", { timeZone: window.timeZone }).resolvedOptions().timeZone,
+      }),
+    ),
+    consumers: unique(surface.consumers),
+  };
+  const optional = {
+    ...(surface.kind === undefined ? {} : { kind: surface.kind }),
+    ...(surface.after === undefined ? {} : { after: normaliseAfter(surface.after) }),
+  };
+  return { ...plan, ...optional };
+}
+
+/** Converts a surface condition (`{ sensor, max: 0 }`) to a {@link Condition}. Pure. */
+export function normaliseCondition(surface: ConditionSurface): Condition {
+  const { sensor, divideBy, where, expectNodes, aggregate, consecutive, label } = surface;
+  const key = (Object.keys(COMPARISON_KEYS) as (keyof typeof COMPARISON_KEYS)[]).find(
+    (name) => surface[name] !== undefined,
+  );
+  if (key === undefined) return unreachable(`condition on ${sensor} without a comparison`);
+  return {
+    sensor,
+    aggregate,
+    op: COMPARISON_KEYS[key],
+    threshold: surface[key] ?? unreachable("comparison without a threshold"),
+    consecutive,
+    ...(divideBy === undefined ? {} : { divideBy }),
+    ...(where === undefined ? {} : { where }),
+    ...(expectNodes === undefined ? {} : { expectNodes }),
+    ...(label === undefined ? {} : { label }),
+  };
+}
+
+function normaliseGuard(guard: PlanSurface["guards"][number]): Guard {
+  if (guard.threshold !== undefined) {
+    return {
+      kind: "threshold",
+      name: guard.name,
+      condition: normaliseCondition(guard.threshold),
+      failureLimit: guard.failureLimit ?? 0,
+      ...(guard.consecutiveFailureLimit === undefined
+        ? {}
+        : { consecutiveFailureLimit: guard.consecutiveFailureLimit }),
+    };
+  }
+  // The surface schema guarantees exactly one of threshold and supercriticality.
+  const { referenceWindow, cohorts, ...detector } = guard.supercriticality ?? unreachable("guard without a kind");
+  return {
+    kind: "supercriticality",
+    name: guard.name,
+    ...detector,
+    cohorts: { ...cohorts },
+    referenceWindowMs: ms(referenceWindow),
+  };
+}
+
+function normaliseAfter({ operation, stage }: NonNullable<PlanSurface["after"]>): AfterSpec {
+  return stage === undefined ? { operation } : { operation, stage };
+}
+
+function stageGates(gates: StageSurface["gates"]): GatesSpec {
+  if (gates === undefined) return {};
+  const conditions: Partial<Record<ConditionGateName, readonly Condition[]>> = {};
+  for (const name of CONDITION_GATE_NAMES) {
+    const list = gates[name];
+    if (list !== undefined) conditions[name] = list.map(normaliseCondition);
+  }
+  return {
+    conditions,
+    ...(gates.bake === undefined ? {} : { bakeMs: ms(gates.bake) }),
+    ...(gates.confirmed === undefined ? {} : { confirmedBy: gates.confirmed }),
+  };
+}
+
+/** Target defaults first, then the stage's own: condition lists concatenate, bake takes the longer, confirmations unite. */
+function mergeGates(defaults: GatesSpec, own: GatesSpec): GatesSpec {
+  const conditions: Partial<Record<ConditionGateName, readonly Condition[]>> = {};
+  for (const name of CONDITION_GATE_NAMES) {
+    const merged = [...(defaults.conditions?.[name] ?? []), ...(own.conditions?.[name] ?? [])];
+    if (merged.length > 0) conditions[name] = merged;
+  }
+  const bakes = [defaults.bakeMs, own.bakeMs].filter((bakeMs) => bakeMs !== undefined);
+  const confirmedBy = unique([...(defaults.confirmedBy ?? []), ...(own.confirmedBy ?? [])]);
+  return {
+    ...(Object.keys(conditions).length === 0 ? {} : { conditions }),
+    ...(bakes.length === 0 ? {} : { bakeMs: Math.max(...bakes) }),
+    ...(confirmedBy.length === 0 ? {} : { confirmedBy }),
+  };
+}
+
+function mergeTimeouts(base: Timeouts, override: TimeoutsSurface | undefined): Timeouts {
+  return {
+    stageMs: optionalMs(override?.stage) ?? base.stageMs,
+    drainMs: optionalMs(override?.drain) ?? base.drainMs,
+    sensorBlindMs: optionalMs(override?.sensorBlind) ?? base.sensorBlindMs,
+  };
+}
+
+function ms(duration: string): number {
+  return parseDurationMs(duration) ?? unreachable(`unchecked duration ${duration}`);
+}
+
+function optionalMs(duration: string | undefined): number | undefined {
+  return duration === undefined ? undefined : ms(duration);
+}
+
+/** `HH:MM` → minutes after midnight (`24:00` → 1440). */
+function minutes(time: string): number {
+  const [hours, mins] = time.split(":").map(Number);
+  return (hours ?? 0) * 60 + (mins ?? 0);
+}
+
+function withoutKey(value: Readonly<Record<string, unknown>>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([name]) => name !== key));
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function unreachable(what: string): never {
+  throw new Error(`plan normalisation reached an unchecked state: ${what}`);
+}
