@@ -5,18 +5,15 @@
  * share one `MemoryDatabase` to play several controllers.
  */
 import type { Json } from "../../targets/target.ts";
+import { type CommitSnapshot, checkCommit } from "../check-commit.ts";
 import {
-  checkFence,
-  claimConflict,
   type DomainWaiterRow,
-  decideDomain,
   decideRunnerLease,
   fail,
   isLive,
   ok,
   queueOrder,
   type RunnerLeaseRow,
-  terminalAcquireFailure,
   visibleLease,
 } from "../rules.ts";
 import type {
@@ -165,8 +162,15 @@ export class MemoryStore implements Store {
     const row = db.operations.get(request.operationId);
     if (row === undefined) return fail("not-found", `no operation ${request.operationId}`);
     const nowMs = this.clock();
-    const refused = this.checkCommit(row, request, nowMs);
-    if (refused !== undefined) return refused;
+    const check = checkCommit(request, this.snapshot(row, request), nowMs);
+    if (!check.ok) {
+      if (check.waiter !== undefined) {
+        const { domain, operationId, ...waiter } = check.waiter;
+        const waiters = db.waiters.get(domain) ?? new Map<string, WaiterRow>();
+        db.waiters.set(domain, waiters.set(operationId, waiter));
+      }
+      return check.failure;
+    }
     const firstSeq = row.lastSeq + 1;
     const events = db.events.get(request.operationId) ?? [];
     for (const [i, e] of request.events.entries()) {
@@ -195,46 +199,21 @@ export class MemoryStore implements Store {
     return ok({ version: row.record.version, firstSeq });
   }
 
-  /** Every check of a commit, before any write; a refused domain request records the waiter. */
-  private checkCommit(row: OperationRow, request: CommitRequest, nowMs: number) {
+  private snapshot(row: OperationRow, request: CommitRequest): CommitSnapshot {
     const db = this.database;
-    const id = request.operationId;
-    const fenceFailure = checkFence(id, db.runnerLeases.get(id), request.fence, nowMs);
-    if (fenceFailure !== undefined) return fenceFailure;
-    if (row.record.version !== request.expectedVersion) {
-      return fail(
-        "version-conflict",
-        `operation ${id} is at version ${row.record.version}, not ${request.expectedVersion}`,
-      );
-    }
-    const locks = request.locks ?? {};
-    const acquiring = locks.acquireDomain !== undefined || (locks.acquireClaims?.length ?? 0) > 0;
-    if (acquiring && !(isLive(request.status) && isLive(row.record.status))) {
-      return terminalAcquireFailure(id, isLive(request.status) ? row.record.status : request.status);
-    }
-    if (locks.acquireDomain !== undefined) {
-      const { domain, priority } = locks.acquireDomain;
-      const decision = decideDomain({
-        domain,
-        operationId: id,
-        priority,
-        holder: this.domainHolder(domain),
-        waiters: this.domainWaiters(domain),
-        nowMs,
-      });
-      if (decision.kind === "refuse") {
-        const waiters = db.waiters.get(domain) ?? new Map<string, WaiterRow>();
-        const sinceMs = waiters.get(id)?.sinceMs ?? nowMs;
-        waiters.set(id, { priority, sinceMs, lastSeenMs: nowMs });
-        db.waiters.set(domain, waiters);
-        return decision.failure;
-      }
-    }
-    const held = (locks.acquireClaims ?? []).flatMap((claim) => {
+    const domain = request.locks?.acquireDomain?.domain;
+    const claimHolders = (request.locks?.acquireClaims ?? []).flatMap((claim) => {
       const holder = db.claims.get(claim);
       return holder === undefined ? [] : [{ claim, operationId: holder, planName: this.planName(holder) }];
     });
-    return claimConflict(id, held);
+    const base = {
+      version: row.record.version,
+      status: row.record.status,
+      lease: db.runnerLeases.get(request.operationId),
+      claimHolders,
+    };
+    if (domain === undefined) return base;
+    return { ...base, domainHolder: this.domainHolder(domain), domainWaiters: this.domainWaiters(domain) };
   }
 
   private applyLocks(request: CommitRequest, nowMs: number): void {
