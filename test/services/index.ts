@@ -1,0 +1,22 @@
+/**
+ * Real services for end-to-end tests (ARCHITECTURE.md §10): each helper
+ * starts a Debian-packaged binary on loopback, on free ports, with its config
+ * in a fresh temporary directory, waits until it is ready, keeps its log, and
+ * returns `{ ..., logs(), stop() }`. Guard the tests with `requireService`.
+ */
+export { freePort } from "./free-port.ts";
+export { type HaproxyServerSpec, type HaproxyService, type StartHaproxyOptions, startHaproxy } from "./haproxy.ts";
+export { type ManagedProcess, startProcess } from "./managed-process.ts";
+export {
+  type PostgresInstance,
+  type PostgresService,
+  type PostgresSetting,
+  type StartPostgresOptions,
+  startPostgres,
+} from "./postgres.ts";
+export { type PrometheusService, type StartPrometheusOptions, startPrometheus } from "./prometheus.ts";
+export { type RedisNode, type RedisService, startRedis } from "./redis.ts";
+export { binaryPath, requireService, resolveBinary, SERVICE_BINARIES, type ServiceName } from "./require-service.ts";
+export { type ServiceHandle, ServiceProcesses } from "./service-handle.ts";
+export { formatLogs, liveServiceLogs, stopAllServices, useServiceHooks } from "./service-registry.ts";
+export { waitUntil } from "./wait-until.ts";
