@@ -30,6 +30,8 @@ export interface KindCheck {
   readonly target?: ResolvedTarget;
   /** Parsed action params by stage index, for the stages whose action is valid. */
   readonly actionParams: ReadonlyMap<number, Readonly<Record<string, Json>>>;
+  /** Parsed sensor configs by sensor name, for the sensors whose kind and config are valid. */
+  readonly sensorConfigs: ReadonlyMap<string, unknown>;
 }
 
 /** Fields of a sensor entry that belong to the plan, not to the sensor kind. */
@@ -39,14 +41,15 @@ const SENSOR_PLAN_FIELDS = ["kind", "maxAge", "counter"] as const;
 export function checkKinds(data: unknown, registries: PlanRegistries): KindCheck {
   const issues: PlanIssue[] = [];
   const plan = isRecord(data) ? data : {};
-  checkSensors(plan.sensors, registries.sensors, issues);
+  const sensorConfigs = checkSensors(plan.sensors, registries.sensors, issues);
   const target = checkTarget(plan.target, registries.targets, issues);
   const actionParams = target === undefined ? new Map() : checkActions(plan.stages, target, issues);
-  return target === undefined ? { issues, actionParams } : { issues, target, actionParams };
+  return { issues, actionParams, sensorConfigs, ...(target === undefined ? {} : { target }) };
 }
 
-function checkSensors(sensors: unknown, registry: SensorRegistry, issues: PlanIssue[]): void {
-  if (!isRecord(sensors)) return;
+function checkSensors(sensors: unknown, registry: SensorRegistry, issues: PlanIssue[]): Map<string, unknown> {
+  const configs = new Map<string, unknown>();
+  if (!isRecord(sensors)) return configs;
   for (const [name, entry] of Object.entries(sensors)) {
     const kind = kindOf(entry, "kind");
     if (kind === undefined || !isRecord(entry)) continue;
@@ -57,8 +60,10 @@ function checkSensors(sensors: unknown, registry: SensorRegistry, issues: PlanIs
       continue;
     }
     const result = validateWith(definition.config, omit(entry, SENSOR_PLAN_FIELDS), path);
-    if (!result.ok) issues.push(...result.issues);
+    if (result.ok) configs.set(name, result.data);
+    else issues.push(...result.issues);
   }
+  return configs;
 }
 
 function checkTarget(target: unknown, registry: TargetRegistry, issues: PlanIssue[]): ResolvedTarget | undefined {

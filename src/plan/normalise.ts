@@ -4,8 +4,8 @@
  * `{ op, threshold, ... }`, target default gates added to the stage's own
  * (concatenated, never replacing), claims from the plan and the target kind.
  */
-import type { ActionSpec, Json } from "../targets/target.ts";
-import type { ResolvedTarget } from "./check-kinds.ts";
+import type { ActionSpec } from "../targets/target.ts";
+import type { KindCheck } from "./check-kinds.ts";
 import { parseDurationMs } from "./duration.ts";
 import { toJson } from "./plan-hash.ts";
 import { COMPARISON_KEYS, CONDITION_GATE_NAMES, type ConditionSurface, DAY_NAMES, type PlanSurface } from "./schema.ts";
@@ -31,15 +31,17 @@ export const DEFAULT_MAX_AGE_INTERVALS = 3;
 type StageSurface = PlanSurface["stages"][number];
 type TimeoutsSurface = NonNullable<StageSurface["timeouts"]>;
 
+/** The outcome of `checkKinds` for a plan without errors. */
+export type ValidKinds = Required<Pick<KindCheck, "target" | "actionParams" | "sensorConfigs">>;
+
 /**
  * Builds the {@link Plan}. Pure. Expects input that passed every check in
  * `parse.ts` (durations parse, every stage's action params are present).
+ * Sensor and target configs are the kinds' parsed output (defaults filled),
+ * so kinds' config schemas must map JSON to JSON.
  */
-export function normalisePlan(
-  surface: PlanSurface,
-  target: ResolvedTarget,
-  actionParams: ReadonlyMap<number, Readonly<Record<string, Json>>>,
-): Plan {
+export function normalisePlan(surface: PlanSurface, kinds: ValidKinds): Plan {
+  const { target, actionParams, sensorConfigs } = kinds;
   const intervalMs = ms(surface.interval);
   const defaultMaxAgeMs = optionalMs(surface.defaults?.maxAge) ?? DEFAULT_MAX_AGE_INTERVALS * intervalMs;
   const defaultTimeouts = mergeTimeouts(DEFAULT_TIMEOUTS, surface.defaults?.timeouts);
@@ -50,14 +52,12 @@ export function normalisePlan(
     claims: unique([...surface.targets, ...definition.claims(config)]),
     sensors: Object.fromEntries(
       Object.entries(surface.sensors).map(([name, entry]): [string, SensorSpec] => {
-        const { kind, maxAge, counter, ...rest } = entry;
-        return [
-          name,
-          { kind, maxAgeMs: optionalMs(maxAge) ?? defaultMaxAgeMs, counter: counter ?? false, config: toJson(rest) },
-        ];
+        const { kind, maxAge, counter } = entry;
+        const config = toJson(sensorConfigs.get(name));
+        return [name, { kind, maxAgeMs: optionalMs(maxAge) ?? defaultMaxAgeMs, counter: counter ?? false, config }];
       }),
     ),
-    target: { kind: definition.kind, config: toJson(withoutKey(surface.target, "kind")) },
+    target: { kind: definition.kind, config: toJson(config) },
     stages: surface.stages.map((stage, index): Stage => {
       const action: ActionSpec = { type: stage.action.type, params: actionParams.get(index) ?? {} };
       return {
@@ -184,10 +184,6 @@ function optionalMs(duration: string | undefined): number | undefined {
 function minutes(time: string): number {
   const [hours, mins] = time.split(":").map(Number);
   return (hours ?? 0) * 60 + (mins ?? 0);
-}
-
-function withoutKey(value: Readonly<Record<string, unknown>>, key: string): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([name]) => name !== key));
 }
 
 function unique<T>(values: readonly T[]): T[] {

@@ -81,7 +81,7 @@ function parseUnchecked(source: string, file: string, registries: PlanRegistries
     });
     return { ok: false, errors: sortUnique(errors) };
   }
-  const plan = normalisePlan(surface.data, kinds.target, kinds.actionParams);
+  const plan = normalisePlan(surface.data, { ...kinds, target: kinds.target });
   return { ok: true, plan, hash: hashPlan(plan) };
 }
 

@@ -18,6 +18,7 @@ const httpConfig = z.strictObject({
   url: z.url().describe("Address to GET."),
   path: z.string().startsWith("$").describe("JSON path of the value."),
   headers: z.record(z.string(), z.string()).optional(),
+  timeoutMs: z.int().positive().default(2000),
 });
 
 const httpSensor: SensorDefinition<z.output<typeof httpConfig>> = {
