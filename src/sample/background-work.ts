@@ -34,6 +34,9 @@ export class BackgroundWork {
   private unflushed = 0;
   private quiescedFlag = false;
   private readonly pool: pg.Pool | undefined;
+  /** Jobs and requests using the pool now; the pool closes after quiesce once this is 0. */
+  private dbUsers = 0;
+  private readonly maxConcurrentJobs: number;
   private poolEnded: Promise<void> | undefined;
   private readonly jobTimer: NodeJS.Timeout | undefined;
   private readonly flushTimer: NodeJS.Timeout;
@@ -43,8 +46,14 @@ export class BackgroundWork {
     db: DbSpec | undefined,
     flushIntervalMs: number,
   ) {
+    // Jobs leave one connection free for requests.
+    this.maxConcurrentJobs = db === undefined ? Number.POSITIVE_INFINITY : Math.max(1, db.poolSize - 1);
     if (db !== undefined) {
-      this.pool = new pg.Pool({ connectionString: db.connectionString, max: db.poolSize });
+      this.pool = new pg.Pool({
+        connectionString: db.connectionString,
+        max: db.poolSize,
+        connectionTimeoutMillis: 2000,
+      });
       // An idle client that loses its connection must not crash the process; the pool replaces it.
       this.pool.on("error", () => {});
     }
@@ -78,28 +87,44 @@ export class BackgroundWork {
   }
 
   /** One round trip to the database, if there is one and it is not closed. Rejects on a database error. */
-  async touchDb(): Promise<void> {
-    if (this.pool === undefined || this.quiescedFlag) return;
-    await this.pool.query("SELECT 1");
+  touchDb(): Promise<void> {
+    return this.withDb("SELECT 1", []);
   }
 
   /**
-   * Stop starting jobs, flush the buffer and close the pool (running jobs
-   * keep their connection until they end). Idempotent.
+   * Stop starting jobs, flush the buffer, and close the pool once the jobs
+   * and requests using it have finished. Idempotent.
    */
   quiesce(): void {
     if (this.quiescedFlag) return;
     this.quiescedFlag = true;
     if (this.jobTimer !== undefined) clearInterval(this.jobTimer);
     this.flush();
-    this.poolEnded ??= this.pool?.end().catch(() => {});
+    this.endPoolWhenIdle();
   }
 
   /** Stop everything; resolves once the pool is closed. Idempotent. */
   async close(): Promise<void> {
     this.quiesce();
     clearInterval(this.flushTimer);
+    while (this.dbUsers > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.poolEnded;
+  }
+
+  /** Run one statement on the pool unless there is none or it is closing; counts as a pool user meanwhile. */
+  private async withDb(sql: string, params: unknown[]): Promise<void> {
+    if (this.pool === undefined || this.quiescedFlag) return;
+    this.dbUsers += 1;
+    try {
+      await this.pool.query(sql, params);
+    } finally {
+      this.dbUsers -= 1;
+      this.endPoolWhenIdle();
+    }
+  }
+
+  private endPoolWhenIdle(): void {
+    if (this.quiescedFlag && this.dbUsers === 0) this.poolEnded ??= this.pool?.end().catch(() => {});
   }
 
   private flush(): void {
@@ -108,14 +133,14 @@ export class BackgroundWork {
   }
 
   private startJob(): void {
-    if (this.jobs === undefined || this.quiescedFlag) return;
+    if (this.jobs === undefined || this.quiescedFlag || this.runningJobs >= this.maxConcurrentJobs) return;
     this.runningJobs += 1;
     this.jobsStartedTotal += 1;
     const durationMs = this.jobs.durationMs;
     const work =
       this.pool === undefined
         ? new Promise<void>((resolve) => setTimeout(resolve, durationMs).unref())
-        : this.pool.query("SELECT pg_sleep($1)", [durationMs / 1000]).then(() => undefined);
+        : this.withDb("SELECT pg_sleep($1)", [durationMs / 1000]);
     work
       .catch(() => {})
       .finally(() => {

@@ -20,8 +20,9 @@ const Z_99 = 2.326_347_874;
 export function logNormalSampler(spec: LatencySpec, random: () => number): () => number {
   const median = Math.max(spec.median, 0);
   if (median === 0) return () => 0;
+  if (spec.p99 <= median) return () => median;
   const mu = Math.log(median);
-  const sigma = spec.p99 > median ? Math.log(spec.p99 / median) / Z_99 : 0;
+  const sigma = Math.log(spec.p99 / median) / Z_99;
   return () => Math.exp(mu + sigma * standardNormal(random));
 }
 
