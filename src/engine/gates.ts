@@ -1,0 +1,121 @@
+/**
+ * Gate evaluation for the current stage or rollback step: every condition
+ * gate (with `consecutive` passes in a row), `bake` (minimum time since the
+ * action) and `confirmed` (acks from every named party). All must hold at
+ * once for the stage to seal. Failures explain themselves as GateChecks.
+ */
+import type { GatesSpec } from "../plan/types.ts";
+import type { Ack } from "../store/store.ts";
+import { conditionLabel, evaluateCondition, expectedText, type Readings } from "./evaluate.ts";
+import { formatDuration } from "./format.ts";
+import type { EngineInternal, GateProgress, GateWaitingMark } from "./internal.ts";
+import type { GateCheck } from "./types.ts";
+
+/** `GateWaiting` is re-emitted for changed values (same reasons) at most this often. */
+export const GATE_WAITING_MIN_INTERVAL_MS = 10_000;
+
+/** Result of evaluating a stage's gates at one tick. */
+export interface GateEvaluation {
+  readonly checks: readonly GateCheck[];
+  /** Every gate holds: the stage may seal. */
+  readonly allHold: boolean;
+  /** Every condition gate holds (the drain timeout runs while one does not). */
+  readonly conditionsHold: boolean;
+  readonly progress: EngineInternal["gates"];
+  /** Failing gates and why (error code, threshold, streak), for de-duplicating `GateWaiting`. */
+  readonly reasons: string;
+  /** Failing gates' observed values. */
+  readonly values: string;
+}
+
+/** What a gate evaluation needs besides readings. */
+export interface GateContext {
+  readonly operationId: string;
+  readonly stageName: string;
+  readonly atMs: number;
+  readonly appliedAtMs: number;
+  readonly acks: readonly Ack[];
+}
+
+function progressed(previous: GateProgress | undefined, ok: boolean, passes: number, atMs: number): GateProgress {
+  if (previous !== undefined && previous.ok === ok && previous.passes === passes) return previous;
+  return { passes, ok, sinceMs: previous !== undefined && previous.ok === ok ? previous.sinceMs : atMs };
+}
+
+/** Evaluates every gate of `gates`; `progress` carries consecutive-pass counts between ticks. */
+export function evaluateGates(
+  gates: GatesSpec,
+  readings: Readings,
+  progress: EngineInternal["gates"],
+  ctx: GateContext,
+): GateEvaluation {
+  const checks: GateCheck[] = [];
+  const next: Record<string, GateProgress> = {};
+  const reasons: string[] = [];
+  const values: string[] = [];
+  let conditionsHold = true;
+  for (const [gate, conditions] of Object.entries(gates.conditions ?? {})) {
+    (conditions ?? []).forEach((condition, i) => {
+      const key = `${gate}.${i}`;
+      const result = evaluateCondition(condition, readings);
+      const previous = progress[key];
+      const passes = result.kind === "pass" ? (previous?.passes ?? 0) + 1 : 0;
+      const required = Math.max(1, condition.consecutive);
+      const ok = passes >= required;
+      const state = progressed(previous, ok, passes, ctx.atMs);
+      next[key] = state;
+      const label = conditionLabel(condition);
+      const streak = result.kind === "pass" && !ok ? ` (${passes}/${required} in a row)` : "";
+      const observed = `${result.observed}${streak}`;
+      checks.push({ gate, label, ok, observed, expected: expectedText(condition), sinceMs: state.sinceMs });
+      if (!ok) {
+        conditionsHold = false;
+        reasons.push(`${gate}/${label}/${result.kind === "error" ? result.code : result.kind}`);
+        values.push(observed);
+      }
+    });
+  }
+  if (gates.bakeMs !== undefined && gates.bakeMs > 0) {
+    const elapsedMs = ctx.atMs - ctx.appliedAtMs;
+    const ok = elapsedMs >= gates.bakeMs;
+    const sinceMs = ok ? ctx.appliedAtMs + gates.bakeMs : ctx.appliedAtMs;
+    checks.push({
+      gate: "bake",
+      label: "bake",
+      ok,
+      observed: formatDuration(elapsedMs),
+      expected: `>= ${formatDuration(gates.bakeMs)}`,
+      sinceMs,
+    });
+    if (!ok) reasons.push("bake");
+  }
+  for (const party of gates.confirmedBy ?? []) {
+    const ack = ctx.acks.find(
+      (a) => a.consumer === party && a.stage === ctx.stageName && a.operationId === ctx.operationId,
+    );
+    checks.push({
+      gate: "confirmed",
+      label: party,
+      ok: ack !== undefined,
+      observed: ack === undefined ? "no acknowledgement" : `acknowledged by ${ack.actor}`,
+      expected: "acknowledged",
+      sinceMs: ack?.atMs ?? ctx.appliedAtMs,
+    });
+    if (ack === undefined) reasons.push(`confirmed/${party}`);
+  }
+  return {
+    checks,
+    allHold: reasons.length === 0,
+    conditionsHold,
+    progress: next,
+    reasons: reasons.join("|"),
+    values: values.join("|"),
+  };
+}
+
+/** True when a `GateWaiting` event is due: the failing set or its reasons changed, or values changed ≥ 10 s later. */
+export function gateWaitingDue(last: GateWaitingMark | null, evaluation: GateEvaluation, atMs: number): boolean {
+  if (evaluation.allHold) return false;
+  if (last === null || last.reasons !== evaluation.reasons) return true;
+  return last.values !== evaluation.values && atMs - last.atMs >= GATE_WAITING_MIN_INTERVAL_MS;
+}
