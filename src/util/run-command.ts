@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { isTimeoutReason } from "./is-timeout-reason.ts";
+import { lastLine, redact, truncate } from "./redact.ts";
 
 /** What to run and for how long. */
 export interface RunCommandOptions {
@@ -31,6 +32,7 @@ export type RunCommandResult =
     }
   | { readonly ok: false; readonly code: "timeout" | "aborted" | "spawn"; readonly message: string };
 
+const MAX_STDERR_CHARS = 200;
 const MAX_STDOUT_BYTES = 4 * 1024 * 1024;
 const MAX_STDERR_BYTES = 64 * 1024;
 
@@ -94,6 +96,20 @@ export function runCommand(options: RunCommandOptions): Promise<RunCommandResult
     child.stdin.on("error", () => {});
     child.stdin.end(options.stdin ?? "");
   });
+}
+
+/**
+ * "apply command exited 3: <last stderr line>" for a run that ended with a
+ * non-zero status; the stderr line is redacted of `secrets` and truncated.
+ */
+export function exitMessage(
+  what: string,
+  result: { readonly exitCode: number | null; readonly signalName: string | null; readonly stderr: string },
+  secrets: readonly string[],
+): string {
+  const status = result.exitCode === null ? `was killed by ${result.signalName}` : `exited ${result.exitCode}`;
+  const why = truncate(redact(lastLine(result.stderr), secrets), MAX_STDERR_CHARS);
+  return why === "" ? `${what} ${status}` : `${what} ${status}: ${why}`;
 }
 
 function abortedResult(signal: AbortSignal): RunCommandResult {

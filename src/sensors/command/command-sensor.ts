@@ -15,8 +15,8 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { argvSchema } from "../../util/argv-schema.ts";
 import { expandEnvRefs } from "../../util/expand-env-refs.ts";
-import { lastLine, redact, secretEnvValues, truncate } from "../../util/redact.ts";
-import { runCommand } from "../../util/run-command.ts";
+import { secretEnvValues } from "../../util/redact.ts";
+import { exitMessage, runCommand } from "../../util/run-command.ts";
 import { abortedReading, failedReading } from "../failed-reading.ts";
 import {
   compileJsonSelection,
@@ -27,7 +27,6 @@ import {
 import type { ReadContext, Reading, Sensor, SensorDefinition } from "../sensor.ts";
 
 const DEFAULT_TIMEOUT_MS = 5000;
-const MAX_STDERR_CHARS = 200;
 
 const commandSensorConfig = z
   .object({
@@ -80,13 +79,9 @@ export const commandSensorDefinition: SensorDefinition<CommandSensorConfig> = {
       });
       if (!result.ok) return failedReading(result.code, result.message, elapsedMs());
       if (result.exitCode !== 0) {
-        const status = result.exitCode === null ? `killed by ${result.signalName}` : `exited ${result.exitCode}`;
-        const why = truncate(
-          redact(lastLine(result.stderr), [...secretEnvValues(env), ...extraEnv.secrets]),
-          MAX_STDERR_CHARS,
-        );
         const code = result.exitCode === null ? "signal" : `exit-${result.exitCode}`;
-        return failedReading(code, why === "" ? `command ${status}` : `command ${status}: ${why}`, elapsedMs());
+        const message = exitMessage("command", result, [...secretEnvValues(env), ...extraEnv.secrets]);
+        return failedReading(code, message, elapsedMs());
       }
       return readingFromJsonText(result.stdout, selection, elapsedMs());
     }

@@ -19,7 +19,8 @@ import type { NodeLabels, ReadContext, Reading, Sensor, SensorDefinition } from 
 
 const observedAgoMs = z.number().int().nonnegative().optional();
 
-const fakeStepSchema = z.union([
+/** Schema of one scripted step (also used by the fake target's sensors). */
+export const fakeSensorStepSchema = z.union([
   z.object({ value: z.number(), observedAgoMs }).strict(),
   z
     .object({
@@ -34,9 +35,9 @@ const fakeStepSchema = z.union([
 ]);
 
 /** One scripted reading: a scalar, a vector, an error code, or a hang. `observedAgoMs` ages it. */
-export type FakeSensorStep = z.infer<typeof fakeStepSchema>;
+export type FakeSensorStep = z.infer<typeof fakeSensorStepSchema>;
 
-const fakeSensorConfig = z.object({ script: z.array(fakeStepSchema).min(1) }).strict();
+const fakeSensorConfig = z.object({ script: z.array(fakeSensorStepSchema).min(1) }).strict();
 
 /** Validated `fake` sensor config. */
 export type FakeSensorConfig = z.infer<typeof fakeSensorConfig>;
