@@ -18,18 +18,22 @@ export const jsonPathSchema = z.string().superRefine((text, ctx) => {
 
 /** Config fields for picking the reading out of a JSON document; spread into a sensor's config object. */
 export const jsonSelectionShape = {
-  /** Where the value is: a number, an object of numbers, or `...[*]` elements. Default `$`. */
-  path: jsonPathSchema.optional(),
-  /** With `[*]`: path inside each element to the node name. */
-  nodeKey: jsonPathSchema.optional(),
-  /** With `[*]`: path inside each element to the number. */
-  valueKey: jsonPathSchema.optional(),
-  /** With `[*]`: label name → path inside each element (e.g. `cohort: version`). */
-  labels: z.record(z.string(), jsonPathSchema).optional(),
-  /** Path to the time the value was true; default: when the response arrived. */
-  observedAtPath: jsonPathSchema.optional(),
-  /** Unit of a numeric `observedAtPath` value (ISO strings need none). Default `ms`. */
-  observedAtUnit: z.enum(["ms", "s"]).optional(),
+  path: jsonPathSchema
+    .optional()
+    .describe("Where the value is: a number, an object of numbers, or `...[*]` elements. Default `$`."),
+  nodeKey: jsonPathSchema.optional().describe("With `[*]`: path inside each element to the node name."),
+  valueKey: jsonPathSchema.optional().describe("With `[*]`: path inside each element to the number."),
+  labels: z
+    .record(z.string(), jsonPathSchema)
+    .optional()
+    .describe("With `[*]`: label name → path inside each element (e.g. `cohort: version`)."),
+  observedAtPath: jsonPathSchema
+    .optional()
+    .describe("Path to the time the value was true; default: when the response arrived."),
+  observedAtUnit: z
+    .enum(["ms", "s"])
+    .optional()
+    .describe("Unit of a numeric `observedAtPath` value (ISO strings need none). Default `ms`."),
 };
 
 /** The selection fields as validated. */

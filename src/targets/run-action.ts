@@ -16,10 +16,8 @@ export const runActions = { run: runActionParams } as const;
 /** Gates without sensor conditions (generic targets have no sensors of their own to gate on). */
 export const simpleGatesSchema = z
   .object({
-    /** Minimum observation time after the action, in ms. */
-    bakeMs: z.number().int().nonnegative().optional(),
-    /** People or systems that must acknowledge. */
-    confirmedBy: z.array(z.string().min(1)).min(1).optional(),
+    bakeMs: z.number().int().nonnegative().optional().describe("Minimum observation time after the action, in ms."),
+    confirmedBy: z.array(z.string().min(1)).min(1).optional().describe("People or systems that must acknowledge."),
   })
   .strict();
 

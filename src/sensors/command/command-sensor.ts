@@ -30,13 +30,18 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 const commandSensorConfig = z
   .object({
-    /** Program and arguments; no shell. */
-    command: argvSchema,
-    /** Working directory, relative to the plan's directory. */
-    cwd: z.string().optional(),
-    timeoutMs: z.number().int().positive().optional(),
-    /** Added to the inherited environment; values may reference `${ENV_NAME}`. */
-    env: z.record(z.string(), z.string()).optional(),
+    command: argvSchema.describe("Program and arguments; no shell."),
+    cwd: z.string().optional().describe("Working directory, relative to the plan's directory."),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Per read, in ms; the process group is killed after it. Default 5000."),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(`Added to the inherited environment; values may reference \`\${ENV_NAME}\`.`),
     ...jsonSelectionShape,
   })
   .strict()

@@ -37,7 +37,11 @@ export const fakeSensorStepSchema = z.union([
 /** One scripted reading: a scalar, a vector, an error code, or a hang. `observedAgoMs` ages it. */
 export type FakeSensorStep = z.infer<typeof fakeSensorStepSchema>;
 
-const fakeSensorConfig = z.object({ script: z.array(fakeSensorStepSchema).min(1) }).strict();
+const fakeSensorConfig = z
+  .object({
+    script: z.array(fakeSensorStepSchema).min(1).describe("Readings in order, one per read; the last repeats."),
+  })
+  .strict();
 
 /** Validated `fake` sensor config. */
 export type FakeSensorConfig = z.infer<typeof fakeSensorConfig>;

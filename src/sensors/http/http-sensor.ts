@@ -30,10 +30,12 @@ const DEFAULT_TIMEOUT_MS = 2000;
 
 const httpSensorConfig = z
   .object({
-    url: z.url({ protocol: /^https?$/ }),
-    /** Header values may reference `${ENV_NAME}`, resolved at read time. */
-    headers: z.record(z.string(), z.string()).optional(),
-    timeoutMs: z.number().int().positive().optional(),
+    url: z.url({ protocol: /^https?$/ }).describe("JSON endpoint to GET (http or https)."),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(`Header values may reference \`\${ENV_NAME}\`, resolved at read time.`),
+    timeoutMs: z.number().int().positive().optional().describe("Per read, in ms. Default 2000."),
     ...jsonSelectionShape,
   })
   .strict()

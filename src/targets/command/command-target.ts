@@ -39,20 +39,30 @@ export const EXIT_FENCED = 77;
 
 const commandTargetConfig = z
   .object({
-    apply: argvSchema,
-    /** Prints the observe protocol's JSON; without it, `matches` is always `"unknown"`. */
-    observe: argvSchema.optional(),
-    /** Run for rollback steps instead of `apply` (which otherwise runs with `AIRLOCK_ROLLBACK=1`). */
-    rollback: argvSchema.optional(),
-    cwd: z.string().optional(),
-    /** Per command run; the whole process group is killed after it. Default 60 000. */
-    timeoutMs: z.number().int().positive().optional(),
-    /** Added to the inherited environment; values may reference `${ENV_NAME}`. */
-    env: z.record(z.string(), z.string()).optional(),
-    /** Objects claimed for the operation's life; default `command:<apply argv>`. */
-    claims: z.array(z.string().min(1)).min(1).optional(),
-    /** Gates for every rollback step; default none. */
-    rollbackGates: simpleGatesSchema.optional(),
+    apply: argvSchema.describe("Command run per action (argv, no shell)."),
+    observe: argvSchema
+      .optional()
+      .describe('Prints the observe protocol\'s JSON; without it, `matches` is always `"unknown"`.'),
+    rollback: argvSchema
+      .optional()
+      .describe("Run for rollback steps instead of `apply` (which otherwise runs with `AIRLOCK_ROLLBACK=1`)."),
+    cwd: z.string().optional().describe("Working directory, relative to the plan's directory."),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Per command run; the whole process group is killed after it. Default 60 000."),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(`Added to the inherited environment; values may reference \`\${ENV_NAME}\`.`),
+    claims: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Objects claimed for the operation's life; default `command:<apply argv>`."),
+    rollbackGates: simpleGatesSchema.optional().describe("Gates for every rollback step; default none."),
   })
   .strict();
 

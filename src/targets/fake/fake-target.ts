@@ -19,8 +19,11 @@ import type { ActionRequest, Observation, Target, TargetDefinition, TargetResult
 
 const scriptedFailure = z
   .object({
-    /** 1-based number of the apply call that fails (counting every call, duplicates included). */
-    apply: z.number().int().positive(),
+    apply: z
+      .number()
+      .int()
+      .positive()
+      .describe("1-based number of the apply call that fails (counting every call, duplicates included)."),
     retryable: z.boolean(),
     code: z.string().min(1).optional(),
   })
@@ -28,17 +31,15 @@ const scriptedFailure = z
 
 const fakeTargetConfig = z
   .object({
-    /** Sensors the target provides (`target.<name>`), each a fake sensor script. */
-    sensors: z.record(z.string(), z.array(fakeSensorStepSchema)).optional(),
-    /** Reject tokens lower than the highest seen. Default true. */
-    rejectStaleTokens: z.boolean().optional(),
+    sensors: z
+      .record(z.string(), z.array(fakeSensorStepSchema))
+      .optional()
+      .describe("Sensors the target provides (`target.<name>`), each a fake sensor script."),
+    rejectStaleTokens: z.boolean().optional().describe("Reject tokens lower than the highest seen. Default true."),
     failures: z.array(scriptedFailure).optional(),
-    /** Reported by every observe until changed. */
-    drift: z.string().min(1).optional(),
-    /** Default `fake`. */
-    claims: z.array(z.string().min(1)).min(1).optional(),
-    /** Added to every stage's gates. */
-    defaultGates: simpleGatesSchema.optional(),
+    drift: z.string().min(1).optional().describe("Reported by every observe until changed."),
+    claims: z.array(z.string().min(1)).min(1).optional().describe("Default `fake`."),
+    defaultGates: simpleGatesSchema.optional().describe("Added to every stage's gates."),
     rollbackGates: simpleGatesSchema.optional(),
   })
   .strict();

@@ -32,17 +32,20 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 
 const webhookTargetConfig = z
   .object({
-    url: httpUrl,
-    /** Header values may reference `${ENV_NAME}`, resolved per request. */
-    headers: z.record(z.string(), z.string()).optional(),
-    /** Per request. Default 10 000. */
-    timeoutMs: z.number().int().positive().optional(),
+    url: httpUrl.describe("Receiver of one POST per action."),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(`Header values may reference \`\${ENV_NAME}\`, resolved per request.`),
+    timeoutMs: z.number().int().positive().optional().describe("Per request. Default 10 000."),
     /** GET endpoint answering the observe protocol; without it, `matches` is always `"unknown"`. */
     observeUrl: httpUrl.optional(),
-    /** Objects claimed for the operation's life; default `webhook:<url without query>`. */
-    claims: z.array(z.string().min(1)).min(1).optional(),
-    /** Gates for every rollback step; default none. */
-    rollbackGates: simpleGatesSchema.optional(),
+    claims: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Objects claimed for the operation's life; default `webhook:<url without query>`."),
+    rollbackGates: simpleGatesSchema.optional().describe("Gates for every rollback step; default none."),
   })
   .strict();
 
