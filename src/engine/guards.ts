@@ -153,6 +153,7 @@ export function runGuards(
     });
   }
   for (const sensor of planIndex(plan).guardSensors) {
+    if (prepared.blindChanges.includes(sensor)) steady = false;
     if (draft.internal.blindSince[sensor] === undefined) continue;
     steady = false;
     const sinceMs = draft.internal.blindSince[sensor] ?? atMs;
@@ -164,5 +165,5 @@ export function runGuards(
       };
     }
   }
-  return { halt, steady: steady && !prepared.blindChanged && halt === undefined };
+  return { halt, steady: steady && halt === undefined };
 }

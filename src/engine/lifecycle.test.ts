@@ -9,7 +9,11 @@ describe("an operation's life", () => {
     const run = new Driver(engine, testPlan());
     expect(run.state.phase.kind).toBe("pending");
     const result = run.feed({ type: "Started", atMs: 1_000 });
-    expect(result.state.phase).toMatchObject({ kind: "waiting", cursor: { track: "forward", index: 0 }, reason: { code: "ready" } });
+    expect(result.state.phase).toMatchObject({
+      kind: "waiting",
+      cursor: { track: "forward", index: 0 },
+      reason: { code: "ready" },
+    });
     expect(result.events.map((e) => e.type)).toEqual(["OperationStarted"]);
     expect(result.status).toBe("running");
   });

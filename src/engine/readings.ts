@@ -19,8 +19,8 @@ export interface PreparedReadings {
   readonly cumulative: Readonly<Record<string, Reading>>;
   readonly counters: EngineInternal["counters"];
   readonly blindSince: EngineInternal["blindSince"];
-  /** True when the set of blind sensors changed this tick. */
-  readonly blindChanged: boolean;
+  /** Sensors that became blind, or recovered, this tick. */
+  readonly blindChanges: readonly string[];
 }
 
 function freshness(plan: Plan, name: string, reading: Reading, atMs: number): Reading {
@@ -53,6 +53,7 @@ export function prepareReadings(
   const cumulative: Record<string, Reading> = {};
   let counters = internal.counters;
   let blindSince: Record<string, number> | undefined;
+  const blindChanges: string[] = [];
   for (const name of names) {
     const reading = raw[name];
     const fresh = reading === undefined ? undefined : freshness(plan, name, reading, atMs);
@@ -62,6 +63,7 @@ export function prepareReadings(
       blindSince ??= { ...internal.blindSince };
       if (freshOk) delete blindSince[name];
       else blindSince[name] = atMs;
+      blindChanges.push(name);
     }
     if (fresh === undefined) continue;
     cumulative[name] = fresh;
@@ -85,6 +87,6 @@ export function prepareReadings(
     cumulative,
     counters,
     blindSince: blindSince ?? internal.blindSince,
-    blindChanged: blindSince !== undefined,
+    blindChanges,
   };
 }

@@ -201,3 +201,24 @@ export class Driver {
     return this.events.filter((e) => e.type === type).at(-1);
   }
 }
+
+/**
+ * Starts the operation and applies its first stage: the driver is `sealing`
+ * stage 0 at `appliedAtMs`. Ticks twice with `readings` (as of each tick's
+ * time) first, since guards must be seen steady before a stage starts.
+ */
+export function sealingFirstStage(
+  engine: EngineApi,
+  plan: Plan,
+  readings: Record<string, Reading> = {},
+  appliedAtMs = 1_000,
+): Driver {
+  const run = new Driver(engine, plan);
+  run.feed({ type: "Started", atMs: 0 });
+  for (const atMs of [appliedAtMs - 200, appliedAtMs - 100]) {
+    if (run.state.phase.kind === "waiting") run.tick(atMs, readings);
+  }
+  if (run.state.phase.kind !== "applying") throw new Error(`stage 0 did not start: ${run.state.phase.kind}`);
+  run.feed({ type: "ActionApplied", atMs: appliedAtMs });
+  return run;
+}
