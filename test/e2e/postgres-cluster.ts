@@ -180,3 +180,24 @@ export function requirePostgres(tests: string): boolean {
   console.warn(`\n${bar}\n!! SKIPPED: ${message}\n${bar}\n`);
   return false;
 }
+
+/**
+ * One cluster per test file, started on first use by whichever suite needs
+ * it first; `stop` is for the file's top-level `afterAll`.
+ */
+export function sharedPgCluster(options: { readonly replicas: number }): {
+  get(): Promise<PgCluster>;
+  stop(): Promise<void>;
+} {
+  let started: Promise<PgCluster> | undefined;
+  return {
+    get: () => {
+      started ??= startPgCluster(options);
+      return started;
+    },
+    stop: async () => {
+      const cluster = await started?.catch(() => undefined);
+      cluster?.stop();
+    },
+  };
+}

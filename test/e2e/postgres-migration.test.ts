@@ -1,12 +1,73 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Reading } from "../../src/sensors/sensor.ts";
-import { migrationConfigSchema } from "../../src/targets/postgres-migration/migration-config.ts";
-import { createMigrationTarget } from "../../src/targets/postgres-migration/postgres-migration.ts";
+import { migrationConfigSchema, phaseActionSchema } from "../../src/targets/postgres-migration/migration-config.ts";
+import {
+  createMigrationTarget,
+  planMigrationRollback,
+} from "../../src/targets/postgres-migration/postgres-migration.ts";
+import { describeTargetContract } from "../../src/targets/target.contract.ts";
 import type { ActionRequest, Json, Target, TargetResult } from "../../src/targets/target.ts";
-import { type PgCluster, requirePostgres, startPgCluster } from "./postgres-cluster.ts";
+import { type PgCluster, requirePostgres, sharedPgCluster } from "./postgres-cluster.ts";
 
 const ready = requirePostgres("postgres-migration target on a primary and two replicas");
+const shared = sharedPgCluster({ replicas: 2 });
+afterAll(() => shared.stop());
+
+if (ready) {
+  describeTargetContract("postgres-migration", async () => {
+    const cluster = await shared.get();
+    const env = { PGPASSWORD_ADMIN: cluster.adminPassword };
+    const tcp = (port: number) => `postgres://postgres:\${PGPASSWORD_ADMIN}@127.0.0.1:${port}/postgres`;
+    let ledgers = 0;
+    const configFor = (port: number) =>
+      migrationConfigSchema.parse({
+        primary: tcp(port),
+        replicas: cluster.replicas.map((replica) => ({ name: replica.name, url: tcp(replica.port) })),
+        ledgerTable: `contract_ledger_${++ledgers}`,
+        retry: { attempts: 2, backoff: "50ms" },
+      });
+    const phase = (name: string, table: string) =>
+      phaseActionSchema.parse({
+        name,
+        sql: `CREATE TABLE IF NOT EXISTS ${table} (id int)`,
+        rollback: `DROP TABLE IF EXISTS ${table}`,
+      });
+    const config = configFor(cluster.primary.port);
+    const fresh = (port = cluster.primary.port) => createMigrationTarget(configFor(port), "/nonexistent", env);
+    return {
+      create: () => fresh(),
+      actions: [
+        { type: "phase", params: phase("contract-a", "contract_a") },
+        { type: "phase", params: phase("contract-b", "contract_b") },
+      ],
+      planRollback: (applied) => planMigrationRollback(applied, config),
+      checksFencingTokens: true,
+      observesApplies: true,
+      failures: [
+        { name: "primary unreachable", retryable: true, code: "unreachable", create: () => fresh(1) },
+        {
+          name: "SQL error",
+          retryable: false,
+          code: "sql-error",
+          create: () => fresh(),
+          action: {
+            type: "phase",
+            params: phaseActionSchema.parse({ name: "bad", sql: "SELECT * FROM no_such_table" }),
+          },
+        },
+        {
+          name: "missing SQL file",
+          retryable: false,
+          code: "file",
+          create: () => fresh(),
+          action: { type: "phase", params: phaseActionSchema.parse({ name: "f", file: "missing.sql" }) },
+        },
+      ],
+      secrets: [cluster.adminPassword],
+    };
+  });
+}
 
 describe.skipIf(!ready)("postgres-migration target on a primary and two replicas", () => {
   let cluster: PgCluster;
@@ -15,7 +76,7 @@ describe.skipIf(!ready)("postgres-migration target on a primary and two replicas
   const seen: unknown[] = [];
 
   beforeAll(async () => {
-    cluster = await startPgCluster({ replicas: 2 });
+    cluster = await shared.get();
     const tcp = (port: number) => `postgres://postgres:\${PGPASSWORD_ADMIN}@127.0.0.1:${port}/postgres`;
     const config = migrationConfigSchema.parse({
       primary: tcp(cluster.primary.port),
@@ -35,7 +96,6 @@ describe.skipIf(!ready)("postgres-migration target on a primary and two replicas
   afterAll(async () => {
     await admin?.end().catch(() => undefined);
     await target?.close?.();
-    cluster?.stop();
   });
 
   let counter = 0;
@@ -190,7 +250,7 @@ describe.skipIf(!ready)("postgres-migration target on a primary and two replicas
     expect(await apply(request({ name: "fenced", sql: "SELECT 1" }, "fence-new", 5))).toMatchObject({ ok: true });
     expect(await apply(request({ name: "stale", sql: "CREATE TABLE stale (id int)" }, "fence-old", 4))).toMatchObject({
       ok: false,
-      code: "stale-fencing-token",
+      code: "fenced",
       retryable: false,
     });
     const stale = await admin.query("SELECT to_regclass('stale') IS NULL AS absent");

@@ -1,10 +1,39 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresSensor, postgresSensor } from "../../src/sensors/postgres/postgres-sensor.ts";
+import { describeSensorContract } from "../../src/sensors/sensor.contract.ts";
 import type { Reading, Sensor } from "../../src/sensors/sensor.ts";
-import { type PgCluster, requirePostgres, startPgCluster } from "./postgres-cluster.ts";
+import { type PgCluster, requirePostgres, sharedPgCluster } from "./postgres-cluster.ts";
 
 const ready = requirePostgres("postgres sensor on real PostgreSQL");
+const shared = sharedPgCluster({ replicas: 0 });
+afterAll(() => shared.stop());
+
+if (ready) {
+  describeSensorContract("postgres", async () => {
+    const cluster = await shared.get();
+    const env = { PGPASSWORD_MONITOR: cluster.adminPassword };
+    const url = `postgres://postgres:\${PGPASSWORD_MONITOR}@127.0.0.1:${cluster.primary.port}/postgres`;
+    const sensor = (query: string, options: { connection?: string; timeoutMs?: number; env?: typeof env } = {}) =>
+      createPostgresSensor(
+        postgresSensor.config.parse({ connection: options.connection ?? url, query, timeoutMs: options.timeoutMs }),
+        options.env ?? env,
+      );
+    return {
+      succeeding: () => sensor("SELECT 1 AS one"),
+      failures: [
+        { code: "empty", create: () => sensor("SELECT 1 AS n WHERE false") },
+        { code: "parse", create: () => sensor("SELECT 'x' AS n") },
+        { code: "query", create: () => sensor("SELECT count(*) FROM no_such_table") },
+        { code: "timeout", create: () => sensor("SELECT 1 AS n FROM pg_sleep(2)", { timeoutMs: 100 }) },
+        { code: "auth", create: () => sensor("SELECT 1", { env: { PGPASSWORD_MONITOR: "not-the-password" } }) },
+        { code: "unreachable", create: () => sensor("SELECT 1", { connection: url.replace(/:\d+\//, ":1/") }) },
+      ],
+      hanging: () => sensor("SELECT 1 AS n FROM pg_sleep(10)", { timeoutMs: 60_000 }),
+      secrets: [cluster.adminPassword, "not-the-password"],
+    };
+  });
+}
 
 describe.skipIf(!ready)("postgres sensor on real PostgreSQL", () => {
   let cluster: PgCluster;
@@ -14,7 +43,7 @@ describe.skipIf(!ready)("postgres sensor on real PostgreSQL", () => {
   const clients: pg.Client[] = [];
 
   beforeAll(async () => {
-    cluster = await startPgCluster({ replicas: 0 });
+    cluster = await shared.get();
     env = { PGPASSWORD_MONITOR: cluster.adminPassword };
     url = `postgres://postgres:\${PGPASSWORD_MONITOR}@127.0.0.1:${cluster.primary.port}/postgres`;
     const admin = new pg.Client({ connectionString: cluster.primary.url });
@@ -26,7 +55,6 @@ describe.skipIf(!ready)("postgres sensor on real PostgreSQL", () => {
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
     await Promise.all(sensors.map((sensor) => sensor.close?.()));
-    cluster?.stop();
   });
 
   async function read(config: Record<string, unknown>): Promise<Reading> {

@@ -96,7 +96,7 @@ export function withCredentials(endpoint: PgEndpoint, user: string, password: st
 }
 
 /** Which failures a caller may retry, by SQLSTATE class or Node error code. */
-export type PgFailureCode = "unreachable" | "auth" | "timeout" | "lock-timeout" | "query";
+export type PgFailureCode = "unreachable" | "auth" | "timeout" | "aborted" | "lock-timeout" | "query";
 
 /** A classified, redacted PostgreSQL failure. */
 export interface PgFailure {

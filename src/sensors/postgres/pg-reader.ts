@@ -4,6 +4,7 @@
  * client-side deadline too, so a hung server yields a failed result in time.
  */
 import pg from "pg";
+import { isTimeoutReason } from "../../util/is-timeout-reason.ts";
 import { classifyPgError, type PgEndpoint, type PgFailure, resolveConnection } from "./pg-connection.ts";
 
 /** Rows as objects keyed by column name, plus the column order. */
@@ -35,6 +36,7 @@ export class PgReader {
 
   /** Runs one statement read-only. Never rejects. */
   async query(sql: string, params: readonly unknown[], timeoutMs: number, signal: AbortSignal): Promise<QueryOutcome> {
+    if (signal.aborted) return abortedOutcome(signal, "read aborted before it started");
     const resolved = this.#resolve();
     if (!resolved.ok) return resolved;
     const endpoint = resolved.value;
@@ -59,6 +61,7 @@ export class PgReader {
       };
     } catch (error) {
       broken = true;
+      if (signal.aborted) return abortedOutcome(signal, `postgres ${endpoint.label}: read aborted`);
       if (deadline.aborted && !(error instanceof Error && "severity" in error)) {
         return { ok: false, code: "timeout", message: `postgres ${endpoint.label}: no answer within ${timeoutMs} ms` };
       }
@@ -100,6 +103,11 @@ export class PgReader {
     }
     return this.#pool;
   }
+}
+
+/** The caller's abort: `timeout` for a passed deadline, else `aborted`. */
+function abortedOutcome(signal: AbortSignal, message: string): QueryOutcome {
+  return { ok: false, code: isTimeoutReason(signal.reason) ? "timeout" : "aborted", message };
 }
 
 /**

@@ -32,9 +32,11 @@ const fail = (code: string, message: string, retryable: boolean): Failure => ({ 
 
 /** Applies the phase in `request`. Idempotent under its idempotency key; never rejects. */
 export async function applyPhase(ctx: PhaseContext, request: ActionRequest): Promise<TargetResult<Observation>> {
+  if (request.signal.aborted) return fail("aborted", "apply aborted before it started", true);
   const parsed = phaseSchema.safeParse(request.action.params);
   if (!parsed.success) return fail("invalid-action", `phase params: ${parsed.error.message}`, false);
-  const phase = parsed.data;
+  const phase = request.rollback ? rollbackPhase(parsed.data) : parsed.data;
+  if (phase === undefined) return fail("one-way", `phase ${parsed.data.name} has no rollback SQL`, false);
   const sql = await phaseSql(phase, ctx.planDir);
   if (!sql.ok) return sql;
 
@@ -71,7 +73,7 @@ export async function applyPhase(ctx: PhaseContext, request: ActionRequest): Pro
     const table = ctx.config.ledgerTable;
     const highest = await highestFencingToken(client, table, request.operationId);
     if (highest > request.fencingToken) {
-      return fail("stale-fencing-token", `fencing token ${request.fencingToken} is older than ${highest}`, false);
+      return fail("fenced", `fencing token ${request.fencingToken} is older than ${highest}`, false);
     }
     const existing = await findLedgerRow(client, table, request.idempotencyKey);
     if (existing !== undefined) {
@@ -112,6 +114,23 @@ export async function applyPhase(ctx: PhaseContext, request: ActionRequest): Pro
     // Ending the session also releases the advisory lock.
     await client.end().catch(() => undefined);
   }
+}
+
+/** The phase that undoes `phase` (its rollback SQL, same transaction mode), or `undefined` if it is one-way. Pure. */
+export function rollbackPhase(phase: PhaseParams): PhaseParams | undefined {
+  const source =
+    phase.rollback !== undefined
+      ? { sql: phase.rollback }
+      : phase.rollbackFile !== undefined
+        ? { file: phase.rollbackFile }
+        : undefined;
+  if (source === undefined) return undefined;
+  return {
+    name: `rollback-${phase.name}`,
+    ...source,
+    transaction: phase.transaction,
+    ...(phase.lockTimeout === undefined ? {} : { lockTimeout: phase.lockTimeout }),
+  };
 }
 
 async function runBody(
@@ -220,6 +239,7 @@ function pgFailure(failure: PgFailure, lockTimeouts: number): Failure {
       return fail("lock-timeout", `gave up after ${lockTimeouts} tries under lock_timeout: ${failure.message}`, true);
     case "unreachable":
     case "timeout":
+    case "aborted":
       return fail(failure.code, failure.message, true);
     case "auth":
       return fail("auth", failure.message, false);

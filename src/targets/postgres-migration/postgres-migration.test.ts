@@ -57,9 +57,8 @@ describe("postgres-migration definition", () => {
       }),
     ];
     const plan = postgresMigrationTarget.rollback(applied, raw as never);
-    expect(plan.steps.map((step) => step.action.params)).toEqual([
-      { name: "rollback-index", file: "down/i.sql", transaction: false },
-    ]);
+    expect(plan.steps.map((step) => step.name)).toEqual(["rollback-index"]);
+    expect(plan.steps[0]?.action).toBe(applied[2]);
     expect(plan.stopsAt).toBe("phase backfill has no rollback SQL: it is one-way, so rollback stops before it");
     expect(plan.steps[0]?.gates.conditions?.replicated).toHaveLength(1);
   });

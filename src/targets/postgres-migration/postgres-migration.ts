@@ -18,7 +18,7 @@ import type {
   TargetDefinition,
   TargetResult,
 } from "../target.ts";
-import { applyPhase } from "./apply-phase.ts";
+import { applyPhase, rollbackPhase } from "./apply-phase.ts";
 import { selectRowSql } from "./ledger.ts";
 import { type MigrationConfig, migrationConfigSchema, ms, phaseActionSchema, phaseSchema } from "./migration-config.ts";
 import { oldVersionSessionsSensor, replayLsnGapSensor } from "./migration-sensors.ts";
@@ -48,9 +48,9 @@ export function migrationDefaultGates(action: ActionSpec, config: MigrationConfi
 }
 
 /**
- * Rollback: the applied phases' rollback SQL, newest first, each a `phase`
- * action named `rollback-<name>`. Stops at the first phase without rollback
- * SQL (a one-way phase) and says so. Pure.
+ * Rollback: the applied phases newest first, each re-applied with
+ * `rollback: true` (which runs its rollback SQL). Stops at the first phase
+ * without rollback SQL (a one-way phase) and says so. Pure.
  */
 export function planMigrationRollback(
   applied: readonly ActionSpec[],
@@ -60,30 +60,13 @@ export function planMigrationRollback(
   for (const action of [...applied].reverse()) {
     const parsed = phaseSchema.safeParse(action.params);
     if (action.type !== "phase" || !parsed.success) return { steps, stopsAt: `cannot roll back action ${action.type}` };
-    const phase = parsed.data;
-    const source: Record<string, Json> | undefined =
-      phase.rollback !== undefined
-        ? { sql: phase.rollback }
-        : phase.rollbackFile !== undefined
-          ? { file: phase.rollbackFile }
-          : undefined;
-    if (source === undefined) {
-      return { steps, stopsAt: `phase ${phase.name} has no rollback SQL: it is one-way, so rollback stops before it` };
+    if (rollbackPhase(parsed.data) === undefined) {
+      return {
+        steps,
+        stopsAt: `phase ${parsed.data.name} has no rollback SQL: it is one-way, so rollback stops before it`,
+      };
     }
-    const rollbackAction: ActionSpec = {
-      type: "phase",
-      params: {
-        name: `rollback-${phase.name}`,
-        ...source,
-        transaction: phase.transaction,
-        ...(phase.lockTimeout === undefined ? {} : { lockTimeout: phase.lockTimeout }),
-      },
-    };
-    steps.push({
-      name: `rollback-${phase.name}`,
-      action: rollbackAction,
-      gates: migrationDefaultGates(rollbackAction, config),
-    });
+    steps.push({ name: `rollback-${parsed.data.name}`, action, gates: migrationDefaultGates(action, config) });
   }
   return { steps };
 }
