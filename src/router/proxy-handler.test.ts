@@ -210,6 +210,43 @@ describe("built-in router: failures", () => {
   });
 });
 
+describe("built-in router: stale keep-alive connections", () => {
+  /** A backend that resets a kept-alive connection instead of answering its second request. */
+  function resettingBackend() {
+    const served = new WeakMap<object, number>();
+    return backend(
+      startTestBackend((req, res) => {
+        const count = (served.get(req.socket) ?? 0) + 1;
+        served.set(req.socket, count);
+        if (count > 1) {
+          req.socket.destroy();
+          return;
+        }
+        req.resume();
+        req.on("end", () => res.end("fresh"));
+      }),
+    );
+  }
+
+  it("replays a bodyless GET once on a fresh connection when a reused one turns out closed", async () => {
+    const resetting = await resettingBackend();
+    const running = await router([{ name: "resetting", url: resetting.url, weight: 1 }]);
+    expect(await send(running.url)).toMatchObject({ status: 200, body: "fresh" });
+    expect(await send(running.url)).toMatchObject({ status: 200, body: "fresh" });
+    expect(resetting.connections()).toBe(2);
+    expect(stat(running, "resetting")).toMatchObject({ requestsTotal: 2, errorsTotal: 0 });
+  });
+
+  it("never replays a request with a body: it fails with 502 and counts an error", async () => {
+    const resetting = await resettingBackend();
+    const running = await router([{ name: "resetting", url: resetting.url, weight: 1 }]);
+    expect((await send(running.url, { method: "POST", body: "one" })).status).toBe(200);
+    const second = await send(running.url, { method: "POST", body: "two" });
+    expect(second).toMatchObject({ status: 502, headers: { "x-router-error": "reset" } });
+    expect(stat(running, "resetting").errorsTotal).toBe(1);
+  });
+});
+
 describe("built-in router: drain", () => {
   it("lets in-flight requests on a draining server finish while new requests go elsewhere", async () => {
     const holding = await holdingBackend();

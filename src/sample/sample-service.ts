@@ -108,7 +108,9 @@ export async function startSampleService(options: SampleServiceOptions): Promise
   const countedWork = async (res: ServerResponse, handle: (signal: AbortSignal) => Promise<void>): Promise<void> => {
     const startedMs = performance.now();
     const aborted = new AbortController();
-    res.on("close", () => aborted.abort());
+    res.on("close", () => {
+      if (!res.writableFinished) aborted.abort();
+    });
     inflightRequests += 1;
     metrics.inflight.inc();
     try {
