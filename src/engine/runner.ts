@@ -133,7 +133,7 @@ export class Runner {
               },
             }
           : {};
-      const readTimeoutMs = this.#o.readTimeoutMs ?? Math.min(5_000, Math.max(250, plan.intervalMs));
+      const readTimeoutMs = this.#o.readTimeoutMs ?? Math.max(5_000, plan.intervalMs);
       const names = engine.sensorsToRead(this.#state, plan);
       const readings = await readSensors(this.#o.sensors, names, () => clock.nowMs(), readTimeoutMs, stage);
       const world = await gatherWorld(this.#o.store, plan, this.#o.operationId, this.#state);

@@ -1,0 +1,163 @@
+/**
+ * `airlock run` and `airlock resume` in the foreground: create or attach to
+ * the operation, run it (or follow the process that runs it), print
+ * progress, and map the outcome to a CI exit code.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { type Clock, realClock } from "../engine/clock.ts";
+import { engine } from "../engine/engine.ts";
+import { Runner, type RunnerStop, toJson } from "../engine/runner.ts";
+import type { OperationRecord, Store } from "../store/store.ts";
+import { ExitCode, type ExitCodeValue } from "./exit-codes.ts";
+import type { LoadedPlan } from "./load-plan.ts";
+import type { Output } from "./output.ts";
+import { EventPrinter, type RenderMode, summarize } from "./render.ts";
+import { buildRuntime, type Registries } from "./wiring.ts";
+
+/** A unique runner identity for this process. */
+export function holderId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** Options shared by `run` and `resume`. */
+export interface ForegroundOptions {
+  readonly store: Store;
+  readonly registries: Registries;
+  readonly out: Output;
+  readonly mode: RenderMode;
+  readonly clock?: Clock;
+  /** Aborts the run (Ctrl-C): the runner stops and gives its lease up; the operation stays resumable. */
+  readonly signal?: AbortSignal;
+  readonly leaseTtlMs?: number;
+}
+
+/** Creates (or attaches to) the operation for `loaded` and drives it in the foreground. */
+export async function runForeground(loaded: LoadedPlan, options: ForegroundOptions): Promise<ExitCodeValue> {
+  const { store, out } = options;
+  const id = `${loaded.plan.name}-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
+  const created = await store.createOperation({
+    id,
+    planName: loaded.plan.name,
+    domain: loaded.plan.domain,
+    planHash: loaded.hash,
+    planSource: loaded.source,
+    planFile: loaded.file,
+    state: toJson(engine.initialState(id, loaded.plan)),
+  });
+  if (!created.ok) {
+    out.error(`airlock: ${created.message}`);
+    return created.code === "conflict" ? ExitCode.invalid : ExitCode.other;
+  }
+  const operation = created.value.operation;
+  if (!created.value.created)
+    out.error(`airlock: attached to live operation ${operation.id} (same plan, started earlier)`);
+  else if (options.mode === "human")
+    out.line(`operation ${operation.id} created for plan ${loaded.plan.name} (domain ${loaded.plan.domain})`);
+  return driveOperation(operation, loaded, options);
+}
+
+/** Runs an existing operation in this process, or follows the process that holds its runner lease. */
+export async function driveOperation(
+  operation: OperationRecord,
+  loaded: LoadedPlan,
+  options: ForegroundOptions,
+): Promise<ExitCodeValue> {
+  const { store, out, mode } = options;
+  if (operation.planHash !== loaded.hash) {
+    out.error(
+      `airlock: operation ${operation.id} is pinned to plan hash ${operation.planHash.slice(0, 12)}; this plan is ${loaded.hash.slice(0, 12)}: resuming with an edited plan is refused`,
+    );
+    return ExitCode.invalid;
+  }
+  const printer = new EventPrinter(out, mode, loaded.plan);
+  const clock = options.clock ?? realClock;
+  let lastSeq = (await store.listEvents(operation.id, 0, 1_000_000)).at(-1)?.seq ?? 0;
+  const runtime = buildRuntime(loaded.plan, loaded.file, options.registries);
+  let stop: RunnerStop;
+  try {
+    const runner = new Runner({
+      store,
+      engine,
+      plan: loaded.plan,
+      operationId: operation.id,
+      target: runtime.target,
+      targetDefinition: runtime.targetDefinition,
+      sensors: runtime.sensors,
+      clock,
+      holder: holderId(),
+      ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+      onEvent: (event, state) => {
+        lastSeq = event.seq;
+        printer.event(event);
+        printer.status(engine.explain(state, loaded.plan, clock.nowMs()));
+      },
+    });
+    const ticker = setInterval(() => {
+      if (runner.state !== undefined) printer.status(engine.explain(runner.state, loaded.plan, clock.nowMs()));
+    }, 1000);
+    try {
+      stop = await runner.run(options.signal, true);
+    } finally {
+      clearInterval(ticker);
+    }
+    if (stop.kind === "busy") {
+      out.error(
+        `airlock: operation ${operation.id} is run by another controller (${stop.holder}); following its events`,
+      );
+      stop = await follow(store, operation.id, lastSeq, printer, clock, options.signal);
+    }
+  } finally {
+    await runtime.close();
+  }
+  const final = await store.getOperation(operation.id);
+  const status = final?.status ?? "failed";
+  printer.summary(
+    summarize(operation.id, loaded.plan.name, status, await store.listEvents(operation.id, 0, 1_000_000)),
+  );
+  if (stop.kind === "aborted") {
+    out.error(`airlock: interrupted; the operation stays ${status}. Continue with: airlock resume ${operation.id}`);
+    return ExitCode.interrupted;
+  }
+  if (stop.kind === "lease-lost")
+    out.error(`airlock: this controller lost the runner lease (${stop.message}); another controller continues`);
+  return exitCodeFor(status);
+}
+
+/** Maps an operation status to the CLI's exit code. */
+export function exitCodeFor(status: string): ExitCodeValue {
+  switch (status) {
+    case "completed":
+      return ExitCode.completed;
+    case "halted":
+      return ExitCode.halted;
+    case "rolled_back":
+      return ExitCode.rolledBack;
+    default:
+      return ExitCode.other;
+  }
+}
+
+async function follow(
+  store: Store,
+  operationId: string,
+  afterSeq: number,
+  printer: EventPrinter,
+  clock: Clock,
+  signal: AbortSignal | undefined,
+): Promise<RunnerStop> {
+  let seq = afterSeq;
+  for (;;) {
+    for (const event of await store.listEvents(operationId, seq, 1000)) {
+      printer.event(event);
+      seq = event.seq;
+    }
+    const record = await store.getOperation(operationId);
+    if (record === undefined) return { kind: "terminal", status: "failed" };
+    if (record.status === "halted") return { kind: "halted" };
+    if (["completed", "rolled_back", "failed", "abandoned"].includes(record.status))
+      return { kind: "terminal", status: record.status };
+    if (signal?.aborted) return { kind: "aborted" };
+    await clock.sleep(1000, signal);
+  }
+}
