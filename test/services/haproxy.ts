@@ -3,9 +3,9 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import type { RuntimeAddress } from "../../src/targets/traffic/haproxy/runtime-address.ts";
 import { runtimeCommand } from "../../src/targets/traffic/haproxy/runtime-command.ts";
+import { binaryPath } from "./binaries.ts";
 import { freePort } from "./free-port.ts";
 import { startProcess } from "./managed-process.ts";
-import { binaryPath } from "./require-service.ts";
 import { type ServiceHandle, ServiceProcesses } from "./service-handle.ts";
 import { waitUntil } from "./wait-until.ts";
 

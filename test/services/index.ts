@@ -4,6 +4,8 @@
  * in a fresh temporary directory, waits until it is ready, keeps its log, and
  * returns `{ ..., logs(), stop() }`. Guard the tests with `requireService`.
  */
+
+export { binaryPath, resolveBinary, SERVICE_BINARIES, type ServiceName } from "./binaries.ts";
 export { freePort } from "./free-port.ts";
 export { type HaproxyServerSpec, type HaproxyService, type StartHaproxyOptions, startHaproxy } from "./haproxy.ts";
 export { type ManagedProcess, startProcess } from "./managed-process.ts";
@@ -16,7 +18,8 @@ export {
 } from "./postgres.ts";
 export { type PrometheusService, type StartPrometheusOptions, startPrometheus } from "./prometheus.ts";
 export { type RedisNode, type RedisService, startRedis } from "./redis.ts";
-export { binaryPath, requireService, resolveBinary, SERVICE_BINARIES, type ServiceName } from "./require-service.ts";
+export { requireService } from "./require-service.ts";
 export { type ServiceHandle, ServiceProcesses } from "./service-handle.ts";
-export { formatLogs, liveServiceLogs, stopAllServices, useServiceHooks } from "./service-registry.ts";
+export { useServiceHooks } from "./service-hooks.ts";
+export { formatLogs, liveServiceLogs, stopAllServices } from "./service-registry.ts";
 export { waitUntil } from "./wait-until.ts";

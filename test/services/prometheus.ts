@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { binaryPath } from "./binaries.ts";
 import { freePort } from "./free-port.ts";
 import { startProcess } from "./managed-process.ts";
-import { binaryPath } from "./require-service.ts";
 import { type ServiceHandle, ServiceProcesses } from "./service-handle.ts";
 import { waitUntil } from "./wait-until.ts";
 

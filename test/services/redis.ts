@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
+import { binaryPath } from "./binaries.ts";
 import { freePort } from "./free-port.ts";
 import { type ManagedProcess, startProcess } from "./managed-process.ts";
-import { binaryPath } from "./require-service.ts";
 import { type ServiceHandle, ServiceProcesses } from "./service-handle.ts";
 import { waitUntil } from "./wait-until.ts";
 

@@ -1,5 +1,3 @@
-import { afterAll, afterEach, TestRunner } from "vitest";
-
 /** What the registry needs from a started service. */
 export interface RegisteredService {
   /** e.g. `haproxy`, `postgres`, `redis` — used in log headers. */
@@ -13,12 +11,12 @@ export interface RegisteredService {
 
 const live = new Set<RegisteredService>();
 let exitHandlerInstalled = false;
-const hooked = new WeakSet<object>();
 
 /**
  * Records a started service so that it is stopped even when a test throws:
- * by {@link stopAllServices} (an `afterAll` hook that `requireService`
+ * by {@link stopAllServices} (an `afterAll` hook that `useServiceHooks`
  * registers) and, as a last resort, by a process `exit`/signal handler.
+ * Free of vitest, so scripts (benchmarks, demos) can start services too.
  */
 export function trackService(service: RegisteredService): void {
   live.add(service);
@@ -36,6 +34,11 @@ export async function stopAllServices(): Promise<void> {
   live.clear();
 }
 
+/** How many services are running. */
+export function liveServiceCount(): number {
+  return live.size;
+}
+
 /** The logs of every running service, each under a header with its name. */
 export function liveServiceLogs(): string {
   return [...live].map((service) => formatLogs(service.name, service.logs())).join("\n");
@@ -45,25 +48,6 @@ export function liveServiceLogs(): string {
 export function formatLogs(name: string, logs: string, maxChars = 20_000): string {
   const tail = logs.length > maxChars ? `…${logs.slice(-maxChars)}` : logs;
   return `----- ${name} log -----\n${tail.trimEnd() || "(empty)"}\n----- end of ${name} log -----`;
-}
-
-/**
- * Registers the hooks of a test file that uses services: stop them all after
- * the file (or `describe`) and, when a test fails, print the logs of every
- * service still running. Registers once per suite however often it is
- * called. `requireService` calls it; call it directly in a file that starts
- * services without `requireService`.
- */
-export function useServiceHooks(): void {
-  const suite = TestRunner.getCurrentSuite();
-  if (hooked.has(suite)) return;
-  hooked.add(suite);
-  afterEach((context) => {
-    if (context.task.result?.state === "fail" && live.size > 0) {
-      console.error(`\n${context.task.name} failed; service logs follow\n${liveServiceLogs()}`);
-    }
-  });
-  afterAll(stopAllServices);
 }
 
 function installExitHandler(): void {
