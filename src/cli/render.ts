@@ -55,10 +55,44 @@ export function formatEvent(event: StoredEvent, plan: Plan): string {
   const time = new Date(event.atMs).toISOString().slice(11, 19);
   const stage = field(event.data, "stage");
   const index = plan.stages.findIndex((s) => s.name === stage);
+  const rollback = field(event.data, "track") === "rollback";
   const where =
-    stage === undefined ? "" : index >= 0 ? ` stage ${index + 1}/${plan.stages.length} ${stage}` : ` ${stage}`;
-  const message = field(event.data, "message") ?? field(event.data, "explanation") ?? compact(event.data);
-  return `${time} ${event.type}${where}${message === "" ? "" : `: ${message}`}`;
+    stage === undefined
+      ? ""
+      : index >= 0 && !rollback
+        ? ` stage ${index + 1}/${plan.stages.length} ${stage}`
+        : ` ${stage}`;
+  return `${time} ${event.type}${where}${describe(event)}`;
+}
+
+function describe(event: StoredEvent): string {
+  const data = event.data;
+  const message = field(data, "message");
+  switch (event.type) {
+    case "ActionIntended":
+      return `: ${compact(record(data)?.action ?? null)} (key ${field(data, "idempotencyKey") ?? "?"})`;
+    case "ActionApplied":
+      return record(data)?.recovered === true ? ": applied (recovered after restart)" : ": applied";
+    case "GateWaiting": {
+      const failing = Array.isArray(record(data)?.failing) ? (record(data)?.failing as readonly Json[]) : [];
+      const parts = failing.map(
+        (f) => `${field(f, "label") ?? field(f, "gate")} ${field(f, "observed")}, want ${field(f, "expected")}`,
+      );
+      return parts.length === 0 ? "" : `: waiting — ${parts.join("; ")}`;
+    }
+    case "StageSealed": {
+      const gates = Array.isArray(record(data)?.gates) ? (record(data)?.gates as readonly Json[]) : [];
+      const waited = gates.map((g) => `${field(g, "label") ?? field(g, "gate")} ${seconds(record(g)?.waitedMs)}`);
+      return `: sealed after ${seconds(record(data)?.durationMs)}${waited.length === 0 ? "" : ` (waited for: ${waited.join(", ")})`}`;
+    }
+    case "OperationStarted":
+    case "StageStarted":
+      return "";
+    case "OperationCompleted":
+      return `: ${record(data)?.stages ?? "?"} stages in ${seconds(record(data)?.durationMs)}`;
+    default:
+      return message !== undefined ? `: ${message}` : compact(data) === "" ? "" : `: ${compact(data)}`;
+  }
 }
 
 /** Prints events as they are committed. */
@@ -93,16 +127,32 @@ export class EventPrinter {
       return;
     }
     this.#out.line(`operation ${summary.operation} (${summary.plan}): ${summary.outcome}`);
-    for (const stage of summary.stages) this.#out.line(`  sealed ${stage.stage}: ${compact(stage.detail)}`);
+    for (const stage of summary.stages) {
+      const gates = Array.isArray(record(stage.detail)?.gates) ? (record(stage.detail)?.gates as readonly Json[]) : [];
+      const waited = gates
+        .map((g) => `${field(g, "label") ?? field(g, "gate")} ${seconds(record(g)?.waitedMs)}`)
+        .join(", ");
+      this.#out.line(
+        `  ${stage.stage}: sealed after ${seconds(record(stage.detail)?.durationMs)}${waited === "" ? "" : ` — waited for ${waited}`}`,
+      );
+    }
     if (summary.halt !== undefined)
       this.#out.line(`  halt: ${field(summary.halt, "message") ?? compact(summary.halt)}`);
   }
 }
 
-function field(data: Json, key: string): string | undefined {
+function record(data: Json | undefined): { readonly [k: string]: Json } | undefined {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined;
-  const value = (data as { readonly [k: string]: Json })[key];
-  return typeof value === "string" ? value : undefined;
+  return data as { readonly [k: string]: Json };
+}
+
+function field(data: Json | undefined, key: string): string | undefined {
+  const value = record(data)?.[key];
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
+}
+
+function seconds(ms: Json | undefined): string {
+  return typeof ms === "number" ? `${(ms / 1000).toFixed(1)}s` : "?";
 }
 
 function compact(data: Json): string {
