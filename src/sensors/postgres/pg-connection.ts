@@ -137,3 +137,11 @@ export function classifyPgError(error: unknown, endpoint: Pick<PgEndpoint, "labe
     ? { code: failureCode, sqlState: code, message }
     : { code: failureCode, message };
 }
+
+/** `a.b` → `"a"."b"`, for table names validated as lower-case identifiers. Pure. */
+export function quoteTable(table: string): string {
+  return table
+    .split(".")
+    .map((part) => `"${part}"`)
+    .join(".");
+}

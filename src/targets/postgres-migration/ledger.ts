@@ -4,6 +4,7 @@
  * transaction, so "row present" and "phase applied" are one fact.
  */
 import type pg from "pg";
+import { quoteTable } from "../../sensors/postgres/pg-connection.ts";
 
 /** A ledger row as read back. `lsn` is null between commit and the LSN update. */
 export interface LedgerRow {
@@ -25,14 +26,6 @@ export interface LedgerEntry {
   readonly stage: string;
   readonly fencingToken: number;
   readonly sqlSha256: string;
-}
-
-/** `a.b` → `"a"."b"` (names were validated as lower-case identifiers). Pure. */
-export function quoteTable(table: string): string {
-  return table
-    .split(".")
-    .map((part) => `"${part}"`)
-    .join(".");
 }
 
 /** SQL that creates the ledger if missing. Idempotent. */
