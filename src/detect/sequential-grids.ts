@@ -1,0 +1,36 @@
+/**
+ * The alternatives the sequential tests look for, and how alpha is weighted
+ * between them. Chosen with the benchmark (bench/detector): node alternatives
+ * are large (a node that fails several times the tolerated rate), because a
+ * short burst on one node at twice p1 must not halt; moderate node excesses and
+ * sets of marginal nodes are the cohort test's business.
+ */
+import { type AlternativeGrid, type GridShape, gridShape } from "./mixture-sprt.ts";
+
+/** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 25%, 40%, 57%, 77%). */
+export const NODE_GRID: AlternativeGrid = {
+  oddsRatios: [3, 6, 12, 30],
+  weights: [0.25, 0.35, 0.25, 0.15],
+  restartOddsRatios: [12],
+  restartWeights: [1],
+};
+
+/** Cohort test: smaller excesses of a pooled rate (at p1 = 5%: q ≈ 7.3%, 9.5%, 14%, 21%). */
+export const COHORT_GRID: AlternativeGrid = {
+  oddsRatios: [1.5, 2, 3, 5],
+  weights: [0.3, 0.3, 0.25, 0.15],
+  restartOddsRatios: [2],
+  restartWeights: [1],
+};
+
+/** Sizes and log weights of the node grid. */
+export const NODE_SHAPE: GridShape = gridShape(NODE_GRID);
+/** Sizes and log weights of the cohort grid. */
+export const COHORT_SHAPE: GridShape = gridShape(COHORT_GRID);
+
+/** Weight of the SPRT from the first tick for changed nodes: they are usually bad from the start. */
+export const START_WEIGHT_CHANGED = 0.9;
+/** Untouched nodes were fine before the operation: most weight goes to late starts (a change detector). */
+export const START_WEIGHT_UNTOUCHED = 0.2;
+/** The cohort, like changed nodes, is usually bad from the start. */
+export const START_WEIGHT_COHORT = 0.9;
