@@ -52,6 +52,7 @@ export function describeLockContract(makeStore: MakeStore): void {
       const a = await leasedOperation(store, "op-a", { planName: "checkout-v2" });
       const b = await leasedOperation(store, "op-b", { planName: "search-v7" });
       expectOk(await acquire(store, "op-a", a, "stage-2"));
+      // Recording the waiter is the only write a failed commit ever makes: no events, no state, no locks.
       const refused = await acquire(store, "op-b", b);
       expect(refused).toMatchObject({
         ok: false,
