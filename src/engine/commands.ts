@@ -31,8 +31,9 @@ function text(data: Json, key: string): string | undefined {
 /**
  * Back to the interrupted phase; nothing is skipped: an interrupted apply is
  * re-observed (and re-applied under the same key if needed), gates are
- * evaluated afresh. Guard counts, blindness marks and the stage and drain
- * clocks restart: the operator judged the halt and gave the stage more time.
+ * evaluated afresh (consecutive passes count again from zero). Guard counts,
+ * blindness marks and the stage and drain clocks restart: the operator
+ * judged the halt and gave the stage more time.
  */
 function resume(draft: Draft, phase: Halted, command: StoredCommand, atMs: number, plan: Plan): void {
   let back = phase.interrupted;
@@ -49,6 +50,7 @@ function resume(draft: Draft, phase: Halted, command: StoredCommand, atMs: numbe
     blindSince: {},
     thresholds: {},
     detectors: {},
+    gates: {},
     gateWaiting: null,
     refusedAtMs: null,
     rollbackRequested: false,

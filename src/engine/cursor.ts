@@ -31,11 +31,17 @@ export function rollbackTimeouts(plan: Plan, appliedCount: number): Timeouts | u
   return plan.stages[index]?.timeouts;
 }
 
+const forwardSteps = new WeakMap<Plan, readonly Step[]>();
+
 /** The stage or step at `cursor`; undefined when the cursor is outside the plan (a bug or an edited plan). */
 export function stepAt(cursor: Cursor, state: StepSource, plan: Plan): Step | undefined {
   if (cursor.track === "forward") {
-    const stage = plan.stages[cursor.index];
-    return stage === undefined ? undefined : { ...stage, total: plan.stages.length };
+    let steps = forwardSteps.get(plan);
+    if (steps === undefined) {
+      steps = plan.stages.map((stage) => ({ ...stage, total: plan.stages.length }));
+      forwardSteps.set(plan, steps);
+    }
+    return steps[cursor.index];
   }
   const steps = state.rollbackSteps ?? [];
   const step = steps[cursor.index];

@@ -6,7 +6,7 @@
  */
 import type { Plan } from "../plan/types.ts";
 import type { Reading } from "../sensors/sensor.ts";
-import { counterStep } from "./counters.ts";
+import { type CounterBaseline, counterStep } from "./counters.ts";
 import { formatDuration } from "./format.ts";
 import type { EngineInternal } from "./internal.ts";
 import { maxAgeMs, planIndex } from "./plan-index.ts";
@@ -51,7 +51,7 @@ export function prepareReadings(
   const { counterSensors } = planIndex(plan);
   const readings: Record<string, Reading> = {};
   const cumulative: Record<string, Reading> = {};
-  let counters = internal.counters;
+  let counters: Record<string, CounterBaseline> | undefined;
   let blindSince: Record<string, number> | undefined;
   const blindChanges: string[] = [];
   for (const name of names) {
@@ -71,9 +71,12 @@ export function prepareReadings(
       readings[name] = fresh;
       continue;
     }
-    const step = counterStep(counters[name], fresh);
+    const step = counterStep(internal.counters[name], fresh);
     readings[name] = step.delta;
-    if (step.baseline !== undefined) counters = { ...counters, [name]: step.baseline };
+    if (step.baseline !== undefined) {
+      counters ??= { ...internal.counters };
+      counters[name] = step.baseline;
+    }
   }
   const stillNeeded = blindSince ?? internal.blindSince;
   for (const name in stillNeeded) {
@@ -85,7 +88,7 @@ export function prepareReadings(
   return {
     readings,
     cumulative,
-    counters,
+    counters: counters ?? internal.counters,
     blindSince: blindSince ?? internal.blindSince,
     blindChanges,
   };
