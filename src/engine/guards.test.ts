@@ -201,3 +201,22 @@ describe("supercriticality guard", () => {
     });
   });
 });
+
+describe("a threshold guard that cannot be evaluated", () => {
+  it("halts after sensorBlindMs even when its sensors answer (e.g. a ratio dividing by zero)", () => {
+    const ratio: Guard = {
+      kind: "threshold",
+      name: "p99-ratio",
+      condition: condition("s1", "<=", 1.5, { divideBy: "s2" }),
+      failureLimit: 3,
+    };
+    const plan = testPlan({ guards: [ratio], stages: [stage("canary-10", {}, { sensorBlindMs: 4_000 })] });
+    const run = new Driver(engine, plan);
+    run.feed({ type: "Started", atMs: 0 });
+    for (let t = 1_000; t <= 5_000; t += 1_000) run.tick(t, { s1: scalar(120, t), s2: scalar(0, t) });
+    expect(run.state.phase.kind).toBe("waiting");
+    run.tick(6_000, { s1: scalar(120, 6_000), s2: scalar(0, 6_000) });
+    expect(run.state.phase).toMatchObject({ kind: "halted", reason: { code: "sensor-blind" } });
+    expect(run.lastEvent("Halted")?.data).toMatchObject({ evidence: { guard: "p99-ratio", sinceMs: 1_000 } });
+  });
+});

@@ -98,7 +98,7 @@ export function runGuards(
   for (const guard of plan.guards) {
     if (guard.kind === "threshold") {
       const previous = internal.thresholds[guard.name];
-      const step = stepThresholdGuard(guard, previous, prepared.readings);
+      const step = stepThresholdGuard(guard, previous, prepared.readings, atMs);
       if (step.state !== previous) {
         thresholds ??= { ...internal.thresholds };
         thresholds[guard.name] = step.state;
@@ -111,6 +111,21 @@ export function runGuards(
       }
       if (step.breach && (mode === "enforce" || previous?.breached !== true)) {
         halt ??= breach(draft, mode, atMs, guard.name, { code: "guard", ...data });
+      }
+      const erroringSinceMs = step.state.erroringSinceMs;
+      if (mode === "enforce" && timeouts !== undefined && erroringSinceMs !== null) {
+        if (atMs - erroringSinceMs > timeouts.sensorBlindMs) {
+          halt ??= {
+            code: "sensor-blind",
+            message: `guard ${guard.name} could not be evaluated for ${formatDuration(atMs - erroringSinceMs)} (limit ${formatDuration(timeouts.sensorBlindMs)}): ${step.result.observed}`,
+            evidence: {
+              guard: guard.name,
+              sinceMs: erroringSinceMs,
+              limitMs: timeouts.sensorBlindMs,
+              observed: step.result.observed,
+            },
+          };
+        }
       }
       continue;
     }

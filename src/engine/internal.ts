@@ -11,6 +11,8 @@ export type ThresholdGuardState = {
   readonly consecutiveFailures: number;
   /** Outcome of the latest evaluation; `null` before the first. */
   readonly last: "pass" | "fail" | "error" | null;
+  /** Since when every evaluation has been an error (the guard cannot see); `null` when the last one was not. */
+  readonly erroringSinceMs: number | null;
   /** Set once the limits were exceeded (a breach is recorded once while halted or rolling back). */
   readonly breached: boolean;
 };

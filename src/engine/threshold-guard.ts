@@ -9,7 +9,13 @@ import type { Json } from "../targets/target.ts";
 import { type ConditionResult, conditionLabel, evaluateCondition, expectedText, type Readings } from "./evaluate.ts";
 import type { ThresholdGuardState } from "./internal.ts";
 
-const INITIAL: ThresholdGuardState = { failures: 0, consecutiveFailures: 0, last: null, breached: false };
+const INITIAL: ThresholdGuardState = {
+  failures: 0,
+  consecutiveFailures: 0,
+  last: null,
+  erroringSinceMs: null,
+  breached: false,
+};
 
 /** One evaluation of a threshold guard. */
 export interface ThresholdGuardStep {
@@ -30,6 +36,7 @@ export function stepThresholdGuard(
   guard: ThresholdGuard,
   previous: ThresholdGuardState | undefined,
   readings: Readings,
+  atMs: number,
 ): ThresholdGuardStep {
   const before = previous ?? INITIAL;
   const result = evaluateCondition(guard.condition, readings);
@@ -47,7 +54,7 @@ export function stepThresholdGuard(
         ? before
         : { ...before, consecutiveFailures: 0, last: "pass" };
   } else {
-    state = before.last === "error" ? before : { ...before, last: "error" };
+    state = before.last === "error" ? before : { ...before, last: "error", erroringSinceMs: atMs };
   }
   const breach = exceeded(guard, state);
   if (breach && !state.breached) state = { ...state, breached: true };
