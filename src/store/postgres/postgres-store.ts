@@ -30,22 +30,17 @@ import type {
   StoredEvent,
   StoreResult,
 } from "../store.ts";
+import { applyLocks, claimHolders, domainRows, lockNames, upsertWaiter } from "./postgres-locks.ts";
 import { migratePostgres } from "./postgres-migrations.ts";
 import {
   type CommandRow,
   type FreezeRow,
-  HOLDER_SQL,
-  type HolderRow,
   nowMsSql,
   OPERATION_COLUMNS,
   type OperationRow,
   toCommand,
   toFreeze,
-  toHolder,
   toOperation,
-  toWaiter,
-  WAITERS_SQL,
-  type WaiterRow,
 } from "./postgres-rows.ts";
 import { withTransaction } from "./with-transaction.ts";
 
@@ -208,7 +203,7 @@ export class PostgresStore implements Store {
       const locks = request.locks ?? {};
       const domain = locks.acquireDomain?.domain;
       const claims = [...new Set(locks.acquireClaims ?? [])];
-      await this.lockNames(client, [
+      await lockNames(client, [
         ...(domain === undefined ? [] : [`airlock:domain:${domain}`]),
         ...claims.map((claim) => `airlock:claim:${claim}`),
       ]);
@@ -217,20 +212,12 @@ export class PostgresStore implements Store {
         version: head.version,
         status: head.status as CommitSnapshot["status"],
         lease: await this.leaseRow(client, id),
-        claimHolders: await this.claimHolders(client, claims),
-        ...(domain === undefined ? {} : await this.domainRows(client, domain)),
+        claimHolders: await claimHolders(client, claims),
+        ...(domain === undefined ? {} : await domainRows(client, domain)),
       };
       const check = checkCommit(request, snapshot, nowMs);
       if (!check.ok) {
-        const w = check.waiter;
-        if (w !== undefined) {
-          await client.query(
-            `INSERT INTO domain_waiters (domain, operation_id, priority, since_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (domain, operation_id) DO UPDATE SET priority = excluded.priority,
-               last_seen_ms = excluded.last_seen_ms`,
-            [w.domain, w.operationId, w.priority, w.sinceMs, w.lastSeenMs],
-          );
-        }
+        if (check.waiter !== undefined) await upsertWaiter(client, check.waiter);
         return check.failure;
       }
       const version = head.version + 1;
@@ -253,7 +240,7 @@ export class PostgresStore implements Store {
           nowMs,
         ],
       );
-      await this.applyLocks(client, request, nowMs);
+      await applyLocks(client, request, nowMs);
       if ((request.consumedCommandIds?.length ?? 0) > 0) {
         await client.query(
           `UPDATE commands SET consumed_at_ms = $1
@@ -263,68 +250,6 @@ export class PostgresStore implements Store {
       }
       return ok({ version, firstSeq: head.last_seq + 1 });
     });
-  }
-
-  /** Advisory transaction locks, taken in one fixed order (by key) so two transactions cannot deadlock. */
-  private async lockNames(client: pg.PoolClient, names: readonly string[]): Promise<void> {
-    if (names.length === 0) return;
-    await client.query(
-      `SELECT pg_advisory_xact_lock(k) FROM (
-         SELECT DISTINCT hashtextextended(n, 0) AS k FROM unnest($1::text[]) AS n ORDER BY k) keys`,
-      [names],
-    );
-  }
-
-  private async claimHolders(client: pg.PoolClient, claims: readonly string[]) {
-    if (claims.length === 0) return [];
-    const { rows } = await client.query<{ claim: string; operation_id: string; plan_name: string }>(
-      `SELECT c.claim, c.operation_id, COALESCE(o.plan_name, '') AS plan_name
-       FROM claims c LEFT JOIN operations o ON o.id = c.operation_id WHERE c.claim = ANY($1::text[]) ORDER BY c.claim`,
-      [claims],
-    );
-    return rows.map((row) => ({ claim: row.claim, operationId: row.operation_id, planName: row.plan_name }));
-  }
-
-  private async domainRows(client: pg.Pool | pg.PoolClient, domain: string) {
-    const holder = (await client.query<HolderRow>(HOLDER_SQL, [domain])).rows[0];
-    const waiters = (await client.query<WaiterRow>(WAITERS_SQL, [domain])).rows.map(toWaiter);
-    return { domainHolder: holder === undefined ? undefined : toHolder(holder), domainWaiters: waiters };
-  }
-
-  private async applyLocks(client: pg.PoolClient, request: CommitRequest, nowMs: number): Promise<void> {
-    const id = request.operationId;
-    const locks = request.locks ?? {};
-    if (locks.releaseDomain !== undefined) {
-      await client.query("DELETE FROM domain_leases WHERE domain = $1 AND operation_id = $2", [
-        locks.releaseDomain,
-        id,
-      ]);
-    }
-    if (locks.leaveDomainQueue !== undefined) {
-      await client.query("DELETE FROM domain_waiters WHERE domain = $1 AND operation_id = $2", [
-        locks.leaveDomainQueue,
-        id,
-      ]);
-    }
-    if (locks.releaseClaims === true) await client.query("DELETE FROM claims WHERE operation_id = $1", [id]);
-    if (locks.acquireDomain !== undefined) {
-      const { domain, stage } = locks.acquireDomain;
-      await client.query(
-        `INSERT INTO domain_leases (domain, operation_id, stage, since_ms) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (domain) DO UPDATE SET stage = excluded.stage,
-           since_ms = CASE WHEN domain_leases.stage = excluded.stage THEN domain_leases.since_ms ELSE excluded.since_ms END
-         WHERE domain_leases.operation_id = excluded.operation_id`,
-        [domain, id, stage, nowMs],
-      );
-      await client.query("DELETE FROM domain_waiters WHERE domain = $1 AND operation_id = $2", [domain, id]);
-    }
-    if ((locks.acquireClaims?.length ?? 0) > 0) {
-      await client.query(
-        `INSERT INTO claims (claim, operation_id) SELECT c, $2 FROM unnest($1::text[]) AS c
-         ON CONFLICT (claim) DO NOTHING`,
-        [locks.acquireClaims, id],
-      );
-    }
   }
 
   async listEvents(operationId: string, afterSeq = 0, limit?: number): Promise<readonly StoredEvent[]> {
@@ -357,7 +282,7 @@ export class PostgresStore implements Store {
 
   async domainStatus(domain: string): Promise<DomainStatus> {
     return withTransaction(this.pool, async (client) => {
-      const { domainHolder, domainWaiters } = await this.domainRows(client, domain);
+      const { domainHolder, domainWaiters } = await domainRows(client, domain);
       const nowMs = await this.clientNowMs(client);
       const waiting = queueOrder(domainWaiters, nowMs).map(({ operationId, priority, sinceMs }) => ({
         operationId,
