@@ -5,19 +5,10 @@ import type { RuntimeAddress } from "../../src/targets/traffic/haproxy/runtime-a
 import { runtimeCommand } from "../../src/targets/traffic/haproxy/runtime-command.ts";
 import { binaryPath } from "./binaries.ts";
 import { freePort } from "./free-port.ts";
+import { type HaproxyHealthCheck, type HaproxyServerSpec, renderHaproxyConfig } from "./haproxy-config.ts";
 import { startProcess } from "./managed-process.ts";
 import { type ServiceHandle, ServiceProcesses } from "./service-handle.ts";
 import { waitUntil } from "./wait-until.ts";
-
-/** One `server` line of a generated backend. */
-export interface HaproxyServerSpec {
-  /** e.g. `v1-a`, `v2-a`. */
-  readonly name: string;
-  /** `host:port`, on loopback. */
-  readonly address: string;
-  /** Configured weight (`srv_iweight`), default 100. */
-  readonly weight?: number;
-}
 
 /** Options of {@link startHaproxy}. Give `backends`, `config`, or both. */
 export interface StartHaproxyOptions {
@@ -29,6 +20,8 @@ export interface StartHaproxyOptions {
   readonly stateFile?: boolean;
   /** `balance` of generated backends, default `roundrobin`. */
   readonly balance?: string;
+  /** HTTP health checks on generated servers (status `UP`/`DOWN` instead of `no check`). */
+  readonly healthCheck?: HaproxyHealthCheck;
   /** Start-up deadline, default 10 000 ms. */
   readonly timeoutMs?: number;
 }
@@ -55,9 +48,17 @@ export interface HaproxyService extends ServiceHandle {
    * `stateFile`) the runtime state is saved first so weights survive; with
    * `keepState: false` the state file is removed, so weights return to the
    * configuration's — a reload that "wipes runtime weights". `config`
-   * replaces the extra proxy sections before reloading.
+   * replaces the extra proxy sections before reloading. Like `restart`, it
+   * first waits for the next wall-clock second, so that `show info`'s
+   * `Start_time_sec` (whole seconds) changes.
    */
   reload(options?: { keepState?: boolean; config?: string }): Promise<void>;
+  /**
+   * Stops HAProxy and starts it again with the same config, sockets and
+   * ports. Runtime weights and states are lost, except what a previous
+   * `reload` saved in the state file, which the new process loads.
+   */
+  restart(): Promise<void>;
 }
 
 /**
@@ -80,7 +81,7 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     frontends[backend] = `http://127.0.0.1:${await freePort()}`;
 
   const render = (extra: string): string =>
-    renderConfig({ socketPath, tcpPort, exporterPort, stateFilePath, frontends, extra, ...options });
+    renderHaproxyConfig({ ...options, socketPath, tcpPort, exporterPort, stateFilePath, frontends, extra });
   writeFileSync(configPath, render(options.config ?? ""));
   const socketAddress: RuntimeAddress = { kind: "unix", path: socketPath };
 
@@ -91,9 +92,11 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
   };
   const workerPid = async (): Promise<number> => Number(/^Pid: (\d+)$/m.exec(await runtime("show info"))?.[1]);
 
-  const master = service.add(
-    startProcess({ name: "haproxy", command: binaryPath("haproxy"), args: ["-W", "-f", configPath], cwd: dir }),
-  );
+  const startMaster = () =>
+    service.add(
+      startProcess({ name: "haproxy", command: binaryPath("haproxy"), args: ["-W", "-f", configPath], cwd: dir }),
+    );
+  let master = startMaster();
   const untilAnswering = (what: string, check: () => Promise<boolean>): Promise<void> =>
     waitUntil(what, check, {
       timeoutMs: options.timeoutMs ?? 10_000,
@@ -101,12 +104,16 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     });
   // The master drops SIGUSR2 until it has installed its handler, shortly after
   // the worker answers (after start and after every reload, which re-executes it).
-  const untilMasterListens = (): Promise<void> =>
-    untilAnswering("haproxy master reload handler", async () => catchesSignal(master.pid, "SIGUSR2"));
-  await service.starting(async () => {
+  const untilReady = async (): Promise<void> => {
     await untilAnswering("haproxy runtime API", async () => (await workerPid()) > 0);
-    await untilMasterListens();
-  });
+    await untilAnswering("haproxy master reload handler", async () => catchesSignal(master.pid, "SIGUSR2"));
+  };
+  const nextSecond = async (): Promise<void> => {
+    const startedSec = Number(/^Start_time_sec: (\d+)$/m.exec(await runtime("show info"))?.[1]);
+    const waitMs = (startedSec + 1) * 1000 - Date.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  };
+  await service.starting(untilReady);
 
   return {
     dir,
@@ -121,6 +128,7 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     logs: () => service.logs(),
     stop: () => service.stop(),
     async reload(reloadOptions = {}) {
+      await nextSecond();
       if (reloadOptions.config !== undefined) writeFileSync(configPath, render(reloadOptions.config));
       if (stateFilePath !== undefined) {
         if (reloadOptions.keepState ?? true) writeFileSync(stateFilePath, await runtime("show servers state"));
@@ -129,7 +137,13 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
       const before = await workerPid();
       process.kill(master.pid, "SIGUSR2");
       await untilAnswering("haproxy reload (new worker)", async () => (await workerPid()) !== before);
-      await untilMasterListens();
+      await untilReady();
+    },
+    async restart() {
+      await nextSecond();
+      await master.stop();
+      master = startMaster();
+      await untilReady();
     },
   };
 }
@@ -139,45 +153,4 @@ function catchesSignal(pid: number, signal: NodeJS.Signals): boolean {
   const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
   const bit = BigInt(1) << BigInt(osConstants.signals[signal] - 1);
   return mask !== undefined && (BigInt(`0x${mask}`) & bit) !== BigInt(0);
-}
-
-function renderConfig(input: {
-  socketPath: string;
-  tcpPort: number;
-  exporterPort: number;
-  stateFilePath: string | undefined;
-  frontends: Readonly<Record<string, string>>;
-  backends?: Readonly<Record<string, readonly HaproxyServerSpec[]>>;
-  balance?: string;
-  extra: string;
-}): string {
-  const lines = [
-    "global",
-    `  stats socket ${input.socketPath} mode 600 level admin`,
-    `  stats socket 127.0.0.1:${input.tcpPort} level admin`,
-    "  stats timeout 30s",
-    ...(input.stateFilePath === undefined ? [] : [`  server-state-file ${input.stateFilePath}`]),
-    "",
-    "defaults",
-    "  mode http",
-    "  timeout connect 2s",
-    "  timeout client 60s",
-    "  timeout server 60s",
-    "  timeout queue 10s",
-    ...(input.stateFilePath === undefined ? [] : ["  load-server-state-from-file global"]),
-    "",
-    "frontend airlock_exporter",
-    `  bind 127.0.0.1:${input.exporterPort}`,
-    "  http-request use-service prometheus-exporter if { path /metrics }",
-    "",
-  ];
-  for (const [backend, servers] of Object.entries(input.backends ?? {})) {
-    const port = new URL(input.frontends[backend] ?? "").port;
-    lines.push(`frontend fe_${backend}`, `  bind 127.0.0.1:${port}`, `  default_backend ${backend}`, "");
-    lines.push(`backend ${backend}`, `  balance ${input.balance ?? "roundrobin"}`);
-    for (const server of servers)
-      lines.push(`  server ${server.name} ${server.address} weight ${server.weight ?? 100}`);
-    lines.push("");
-  }
-  return `${lines.join("\n")}\n${input.extra}\n`;
 }

@@ -7,7 +7,8 @@
 
 export { binaryPath, resolveBinary, SERVICE_BINARIES, type ServiceName } from "./binaries.ts";
 export { freePort } from "./free-port.ts";
-export { type HaproxyServerSpec, type HaproxyService, type StartHaproxyOptions, startHaproxy } from "./haproxy.ts";
+export { type HaproxyService, type StartHaproxyOptions, startHaproxy } from "./haproxy.ts";
+export type { HaproxyHealthCheck, HaproxyServerSpec } from "./haproxy-config.ts";
 export { type ManagedProcess, startProcess } from "./managed-process.ts";
 export {
   type PostgresInstance,

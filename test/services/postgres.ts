@@ -154,11 +154,17 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       unix_socket_directories: socketDir,
     });
     await startServer(primary);
+    // Slots made up front reserve WAL at once: with `pg_basebackup -C`, one
+    // backup's checkpoint can recycle a segment the other has not reserved yet.
+    const slots = replicas.map((_, i) => `airlock_replica_${i}`);
+    await querySql(primary, "SELECT pg_create_physical_replication_slot(slot, true) FROM unnest($1::text[]) AS slot", [
+      slots,
+    ]);
     await Promise.all(
       replicas.map(async (replica, i) => {
         await run("pg_basebackup", [
           ...["-D", dataDir(replica), "-h", socketDir, "-p", String(primary.port), "-U", "postgres"],
-          ...["-X", "stream", "-R", "-C", "-S", `airlock_replica_${i}`, "-c", "fast", "--no-sync"],
+          ...["-X", "stream", "-R", "-S", slots[i] ?? "", "-c", "fast", "--no-sync"],
         ]);
         appendSettings(replica, { port: replica.port, cluster_name: replica.name });
         await startServer(replica);
@@ -217,32 +223,35 @@ function readText(path: string): string {
   }
 }
 
-async function canQuery(instance: PostgresInstance): Promise<boolean> {
+/** Runs one statement on `instance` over a fresh connection and returns its rows. */
+async function querySql<Row extends Record<string, unknown>>(
+  instance: PostgresInstance,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<Row[]> {
   const client = new pg.Client({ connectionString: instance.connectionString, connectionTimeoutMillis: 2000 });
   client.on("error", () => {});
   try {
     await client.connect();
-    await client.query("SELECT 1");
-    return true;
+    return (await client.query<Row>(sql, [...params])).rows;
   } finally {
     await client.end().catch(() => {});
   }
 }
 
+async function canQuery(instance: PostgresInstance): Promise<boolean> {
+  await querySql(instance, "SELECT 1");
+  return true;
+}
+
 async function allStreaming(primary: PostgresInstance, names: readonly string[]): Promise<boolean> {
   if (names.length === 0) return true;
-  const client = new pg.Client({ connectionString: primary.connectionString, connectionTimeoutMillis: 2000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    const result = await client.query<{ application_name: string }>(
-      "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'",
-    );
-    const streaming = new Set(result.rows.map((row) => row.application_name));
-    return names.every((name) => streaming.has(name));
-  } finally {
-    await client.end().catch(() => {});
-  }
+  const rows = await querySql<{ application_name: string }>(
+    primary,
+    "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'",
+  );
+  const streaming = new Set(rows.map((row) => row.application_name));
+  return names.every((name) => streaming.has(name));
 }
 
 interface Owner {

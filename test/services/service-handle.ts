@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ManagedProcess } from "./managed-process.ts";
@@ -28,11 +28,11 @@ export class ServiceProcesses {
 
   readonly #stopOne: (child: ManagedProcess) => Promise<void>;
 
-  /** Creates `$TMPDIR/airlock-<name>-XXXXXX` and registers the service; `stopOne` overrides how a process is stopped. */
+  /** Creates `<scratch>/airlock-<name>-XXXXXX` (see {@link scratchBase}) and registers the service; `stopOne` overrides how a process is stopped. */
   constructor(name: string, stopOne: (child: ManagedProcess) => Promise<void> = (child) => child.stop()) {
     this.#name = name;
     this.#stopOne = stopOne;
-    this.dir = mkdtempSync(join(tmpdir(), `airlock-${name}-`));
+    this.dir = mkdtempSync(join(scratchBase(), `airlock-${name}-`));
     this.#registered = {
       name,
       logs: () => this.logs(),
@@ -78,5 +78,19 @@ export class ServiceProcesses {
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`${this.#name} failed to start: ${message}\n${logs}`);
     }
+  }
+}
+
+/**
+ * Where service directories go: `/dev/shm` when writable (memory-backed, so
+ * `initdb` and base backups do not wait on a disk other tests keep busy),
+ * else the OS temp directory.
+ */
+export function scratchBase(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
   }
 }

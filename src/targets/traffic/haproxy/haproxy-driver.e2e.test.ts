@@ -1,155 +1,91 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type HaproxyService, startHaproxy } from "../../../../test/services/haproxy.ts";
 import { requireService } from "../../../../test/services/require-service.ts";
+import { type RunningSampleService, startSampleService } from "../../../sample/sample-service.ts";
+import {
+  describeRouterDriverContract,
+  holdRequestThroughRouter,
+  type RouterDriverFixture,
+} from "../router-driver.contract.ts";
 import { HaproxyDriver } from "./haproxy-driver.ts";
 
 const ready = requireService("haproxy", "HaproxyDriver on real HAProxy");
+const NAMES = ["v1-a", "v1-b", "v2-a"];
 const deadline = (): AbortSignal => AbortSignal.timeout(5000);
 
-/** A backend answering `?status=` (default 200) after `?ms=` (default 0). */
-async function startBackend(): Promise<{ address: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const params = new URL(req.url ?? "/", "http://backend").searchParams;
-    setTimeout(
-      () => {
-        res.statusCode = Number(params.get("status") ?? 200);
-        res.end("done");
-      },
-      Number(params.get("ms") ?? 0),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+async function startSamples(): Promise<RunningSampleService[]> {
+  return Promise.all(
+    NAMES.map((name) =>
+      startSampleService({
+        port: 0,
+        name,
+        version: name.startsWith("v1") ? "1.0.0" : "2.0.0",
+        latencyMs: { median: 1, p99: 3 },
+        errorRate: 0,
+        longRequestShare: 0,
+        longRequestMs: 0,
+      }),
+    ),
+  );
 }
 
-describe.skipIf(!ready)("HaproxyDriver on real HAProxy", () => {
-  let backends: Awaited<ReturnType<typeof startBackend>>[];
-  let haproxy: HaproxyService;
-  let frontend: string;
-
-  beforeAll(async () => {
-    backends = [await startBackend(), await startBackend()];
-    haproxy = await startHaproxy({
-      backends: {
-        be_app: [
-          { name: "v1-a", address: backends[0]?.address ?? "", weight: 100 },
-          { name: "v2-a", address: backends[1]?.address ?? "", weight: 50 },
-        ],
-      },
-    });
-    frontend = haproxy.frontends.be_app ?? "";
+async function startHaproxyInFront(samples: readonly RunningSampleService[]): Promise<HaproxyService> {
+  return startHaproxy({
+    backends: {
+      be_app: samples.map((sample) => ({ name: sample.name, address: new URL(sample.url).host, weight: 10 })),
+    },
+    healthCheck: { path: "/healthz", intervalMs: 200 },
   });
-  afterAll(async () => {
-    for (const backend of backends) backend.server.close();
-  });
+}
 
-  const unixDriver = (): HaproxyDriver => new HaproxyDriver({ address: haproxy.socketAddress, backend: "be_app" });
-  const tcpDriver = (): HaproxyDriver => new HaproxyDriver({ address: haproxy.tcpAddress, backend: "be_app" });
+async function haproxyFixture(): Promise<RouterDriverFixture> {
+  const samples = await startSamples();
+  const haproxy = await startHaproxyInFront(samples);
+  const routerUrl = haproxy.frontends.be_app ?? "";
+  const backendUrl = (server: string): string => {
+    const sample = samples.find((candidate) => candidate.name === server);
+    if (sample === undefined) throw new Error(`no backend ${server}`);
+    return sample.url;
+  };
+  return {
+    driver: new HaproxyDriver({ address: haproxy.socketAddress, backend: "be_app" }),
+    routerUrl,
+    backends: NAMES,
+    backendUrl,
+    holdRequest: (server) => holdRequestThroughRouter(routerUrl, backendUrl(server), server),
+    restartRouter: () => haproxy.restart(),
+    teardown: async () => {
+      await haproxy.stop();
+      await Promise.all(samples.map((sample) => sample.close()));
+    },
+  };
+}
 
-  beforeEach(async () => {
-    const driver = unixDriver();
-    for (const [server, weight] of [
-      ["v1-a", 100],
-      ["v2-a", 50],
-    ] as const) {
-      await driver.setWeight(server, weight, deadline());
-      await driver.setState(server, "ready", deadline());
-    }
-  });
-
-  describe.each([
-    ["unix socket", unixDriver],
-    ["TCP", tcpDriver],
-  ])("over the %s", (_transport, makeDriver) => {
-    it("lists every server with its configured weight, admin state and status", async () => {
-      const result = await makeDriver().servers(deadline());
-      expect(
-        result.ok &&
-          result.value.map(({ name, weight, initialWeight, adminState, status }) => ({
-            name,
-            weight,
-            initialWeight,
-            adminState,
-            status,
-          })),
-      ).toEqual([
-        { name: "v1-a", weight: 100, initialWeight: 100, adminState: "ready", status: "no check" },
-        { name: "v2-a", weight: 50, initialWeight: 50, adminState: "ready", status: "no check" },
-      ]);
-    });
-
-    it("sets a weight idempotently and reads it back, keeping the configured weight apart", async () => {
-      const driver = makeDriver();
-      expect(await driver.setWeight("v2-a", 7, deadline())).toEqual({ ok: true, value: undefined });
-      expect(await driver.setWeight("v2-a", 7, deadline())).toEqual({ ok: true, value: undefined });
-      const result = await driver.servers(deadline());
-      expect(result.ok && result.value.find((server) => server.name === "v2-a")).toMatchObject({
-        weight: 7,
-        initialWeight: 50,
-      });
-    });
-  });
-
-  it("moves a server through drain and maint and back to ready", async () => {
-    const driver = unixDriver();
-    const stateOf = async (): Promise<unknown> => {
-      const result = await driver.servers(deadline());
-      return result.ok && result.value.find((server) => server.name === "v1-a")?.adminState;
-    };
-    for (const state of ["drain", "maint", "ready"] as const) {
-      expect(await driver.setState("v1-a", state, deadline())).toEqual({ ok: true, value: undefined });
-      expect(await stateOf()).toBe(state);
-    }
-  });
-
-  it("counts requests and 5xx answers per server", async () => {
-    const driver = unixDriver();
-    await driver.setWeight("v2-a", 0, deadline());
-    const before = await driver.servers(deadline());
-    for (const status of [200, 500, 503, 200]) await (await fetch(`${frontend}/?status=${status}`)).text();
-    const after = await driver.servers(deadline());
-    const v1 = (result: typeof before) =>
-      result.ok ? result.value.find((server) => server.name === "v1-a") : undefined;
-    expect((v1(after)?.requestsTotal ?? 0) - (v1(before)?.requestsTotal ?? 0)).toBe(4);
-    expect((v1(after)?.errorsTotal ?? 0) - (v1(before)?.errorsTotal ?? 0)).toBe(2);
-  });
-
-  it("shows each in-flight request as a session on its server, and none once they end", async () => {
-    const driver = unixDriver();
-    await driver.setWeight("v2-a", 0, deadline());
-    const held = [fetch(`${frontend}/?ms=1500`), fetch(`${frontend}/?ms=1500`)];
-    await expect
-      .poll(async () => {
-        const result = await driver.sessions(deadline());
-        return result.ok ? result.value.map((session) => session.server) : result.code;
-      })
-      .toEqual(["v1-a", "v1-a"]);
-    const during = await driver.sessions(deadline());
-    expect(during.ok && during.value.every((session) => session.ageMs > 0)).toBe(true);
-    await Promise.all(held.map(async (response) => (await response).text()));
-    expect(await driver.sessions(deadline())).toEqual({ ok: true, value: [] });
-  });
-
-  it("reports unknown servers and backends as command errors, never as success", async () => {
-    expect(await unixDriver().setWeight("v9-z", 10, deadline())).toMatchObject({ ok: false, code: "command" });
-    expect(await unixDriver().setWeight("v1-a", 300, deadline())).toMatchObject({ ok: false, code: "command" });
-    expect(await unixDriver().setState("v1-a;shutdown", "drain", deadline())).toMatchObject({
-      ok: false,
-      code: "command",
-    });
-    const missing = new HaproxyDriver({ address: haproxy.socketAddress, backend: "be_missing" });
-    expect(await missing.servers(deadline())).toMatchObject({ ok: false, code: "command" });
-  });
-
-  it("reports a deadline that has passed as a timeout", async () => {
-    expect(await unixDriver().servers(AbortSignal.abort())).toMatchObject({ ok: false, code: "timeout" });
-  });
+describe.skipIf(!ready)("HaproxyDriver on real HAProxy with sample-service backends", () => {
+  describeRouterDriverContract("HAProxy 2.6 over its runtime API", haproxyFixture);
 });
 
-describe.skipIf(!ready)("HaproxyDriver across HAProxy reloads and restarts", () => {
-  it("notices a reload through info(), and a reload without the state file wipes runtime weights", async () => {
+describe.skipIf(!ready)("HaproxyDriver specifics on real HAProxy", () => {
+  it("works the same over the TCP runtime socket", async () => {
+    const samples = await startSamples();
+    const haproxy = await startHaproxyInFront(samples);
+    try {
+      const driver = new HaproxyDriver({ address: haproxy.tcpAddress, backend: "be_app" });
+      expect(await driver.setWeight("v2-a", 3, deadline())).toEqual({ ok: true, value: undefined });
+      const servers = await driver.servers(deadline());
+      expect(servers.ok && servers.value.map((server) => [server.name, server.weight, server.initialWeight])).toEqual([
+        ["v1-a", 10, 10],
+        ["v1-b", 10, 10],
+        ["v2-a", 3, 10],
+      ]);
+      expect(await driver.sessions(deadline())).toEqual({ ok: true, value: [] });
+    } finally {
+      await haproxy.stop();
+      await Promise.all(samples.map((sample) => sample.close()));
+    }
+  });
+
+  it("notices a reload through info(); a reload without the state file wipes runtime weights, one with it keeps them", async () => {
     const haproxy = await startHaproxy({
       backends: { be_app: [{ name: "v1-a", address: "127.0.0.1:1", weight: 100 }] },
     });
@@ -168,11 +104,25 @@ describe.skipIf(!ready)("HaproxyDriver across HAProxy reloads and restarts", () 
 
     const second = await driver.info(deadline());
     expect(first.ok && second.ok && second.value.pid !== first.value.pid).toBe(true);
-    expect(first.ok && second.ok && second.value.startedAtMs >= first.value.startedAtMs).toBe(true);
+    expect(first.ok && second.ok && second.value.startedAtMs > first.value.startedAtMs).toBe(true);
     await haproxy.stop();
   });
 
-  it("reports a stopped HAProxy as unreachable", async () => {
+  it("refuses names that could smuggle a second command, and reports an unknown backend as a command error", async () => {
+    const haproxy = await startHaproxy({ backends: { be_app: [{ name: "v1-a", address: "127.0.0.1:1" }] } });
+    const driver = new HaproxyDriver({ address: haproxy.socketAddress, backend: "be_app" });
+    expect(await driver.setState("v1-a;shutdown sessions server be_app/v1-a", "drain", deadline())).toMatchObject({
+      ok: false,
+      code: "command",
+    });
+    expect(await driver.setWeight("v1-a", 1.5, deadline())).toMatchObject({ ok: false, code: "command" });
+    const missing = new HaproxyDriver({ address: haproxy.socketAddress, backend: "be_missing" });
+    expect(await missing.servers(deadline())).toMatchObject({ ok: false, code: "command" });
+    expect(await driver.servers(AbortSignal.abort())).toMatchObject({ ok: false, code: "timeout" });
+    await haproxy.stop();
+  });
+
+  it("reports a stopped HAProxy as unreachable on both sockets", async () => {
     const haproxy = await startHaproxy({ backends: { be_app: [{ name: "v1-a", address: "127.0.0.1:1" }] } });
     await haproxy.stop();
     for (const address of [haproxy.socketAddress, haproxy.tcpAddress]) {
