@@ -187,6 +187,7 @@ export class Driver {
     return result;
   }
 
+  /** Feeds a Tick with these readings and world facts. */
   tick(atMs: number, readings: Record<string, Reading> = {}, facts: WorldFacts = world()): TransitionResult {
     return this.feed({ type: "Tick", atMs, readings, world: facts });
   }
