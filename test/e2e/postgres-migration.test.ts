@@ -328,7 +328,7 @@ describe.skipIf(!ready)("postgres-migration target on a primary and two replicas
   });
 
   it("leaves a stopped replica out of the vector (so expectNodes fails closed) and names it", async () => {
-    cluster.stopNode("replica-b");
+    await cluster.stopNode("replica-b");
     const reading = await gap();
     expect(reading.ok).toBe(true);
     if (!reading.ok || reading.value.type !== "vector") return;
