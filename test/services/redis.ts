@@ -48,7 +48,7 @@ function ping(port: number): Promise<boolean> {
  * Resolves once every node answers PING; throws with their logs otherwise.
  */
 export async function startRedis(options: { count: number; timeoutMs?: number }): Promise<RedisService> {
-  const service = new ServiceProcesses("redis", (child) => child.stop({ signal: "SIGTERM", graceMs: 3000 }));
+  const service = new ServiceProcesses("redis");
   const nodes: RedisNode[] = [];
   for (let i = 0; i < options.count; i++) {
     const port = await freePort();
@@ -94,7 +94,7 @@ export async function startRedis(options: { count: number; timeoutMs?: number })
     stop: () => service.stop(),
     startNode,
     async stopNode(i) {
-      await running.get(i)?.stop({ signal: "SIGTERM", graceMs: 3000 });
+      await running.get(i)?.stop();
     },
   };
 }
