@@ -132,14 +132,18 @@ function ratio(numerator: number, denominator: number, what: string): number | C
   return numerator / denominator;
 }
 
-function evaluateEvery(condition: Condition, numerator: Sample & { ok: true }, divisor: Sample | undefined) {
+function evaluateEvery(
+  condition: Condition,
+  numerator: Sample & { ok: true },
+  divisor: Sample | undefined,
+): ConditionResult | undefined {
   if ("scalar" in numerator) return undefined;
   const failing: string[] = [];
   let total = 0;
   for (const node in numerator.nodes) {
     if (!matchesWhere(numerator.labels, node, condition.where)) continue;
     let value = numerator.nodes[node] ?? 0;
-    if (divisor !== undefined && divisor.ok) {
+    if (divisor?.ok) {
       const d = "scalar" in divisor ? divisor.scalar : divisor.nodes[node];
       if (d === undefined) return error("missing-node", `${condition.divideBy} has no value for node ${node}`);
       const r = ratio(value, d, `${condition.divideBy} for ${node}`);
@@ -149,10 +153,10 @@ function evaluateEvery(condition: Condition, numerator: Sample & { ok: true }, d
     total++;
     if (!compare(value, condition.op, condition.threshold)) failing.push(`${node}=${formatNumber(value)}`);
   }
-  if (failing.length === 0) return { kind: "pass", observed: `${total}/${total} nodes` } as const;
+  if (failing.length === 0) return { kind: "pass", observed: `${total}/${total} nodes` };
   const shown =
     failing.length > 3 ? `${failing.slice(0, 3).join(", ")} +${failing.length - 3} more` : failing.join(", ");
-  return { kind: "fail", observed: shown } as const;
+  return { kind: "fail", observed: shown };
 }
 
 /**
