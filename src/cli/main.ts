@@ -7,6 +7,7 @@ import { ExitCode, type ExitCodeValue, UsageError } from "./exit-codes.ts";
 import { registerManualCommands } from "./manual-commands.ts";
 import { type Output, processOutput } from "./output.ts";
 import { registerPlanCommands } from "./plan-commands.ts";
+import { registerServeCommand } from "./serve-command.ts";
 import { registerStatusCommands } from "./status-commands.ts";
 
 /** Shared by every subcommand: where to write, and the exit code to return. */
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], out: Output = processOutput(
   registerPlanCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerManualCommands(program, ctx);
+  registerServeCommand(program, ctx);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return ctx.exitCode;
