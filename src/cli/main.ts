@@ -3,6 +3,7 @@
  * here calls `process.exit`, so tests can run commands in-process.
  */
 import { Command, CommanderError, Option } from "commander";
+import { parseDurationMs } from "../plan/duration.ts";
 import { ExitCode, type ExitCodeValue, UsageError } from "./exit-codes.ts";
 import { registerManualCommands } from "./manual-commands.ts";
 import { type Output, processOutput } from "./output.ts";
@@ -52,4 +53,22 @@ export function storeOption(): Option {
   return new Option("--store <url>", "sqlite:PATH, postgres://..., or memory:")
     .env("AIRLOCK_STORE")
     .default("sqlite:./.airlock/airlock.db");
+}
+
+/** The `--lease-ttl` option of commands that run operations. */
+export function leaseTtlOption(): Option {
+  return new Option(
+    "--lease-ttl <duration>",
+    "runner lease TTL: another controller takes over this long after this one dies",
+  )
+    .env("AIRLOCK_LEASE_TTL")
+    .default("15s");
+}
+
+/** Parses `--lease-ttl`; a bad value is a usage error. */
+export function parseLeaseTtl(text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms < 300)
+    throw new UsageError(`--lease-ttl: expected a duration of at least 300ms like 15s, got ${JSON.stringify(text)}`);
+  return ms;
 }

@@ -12,7 +12,7 @@ import type { Json } from "../targets/target.ts";
 import { ExitCode, UsageError } from "./exit-codes.ts";
 import { loadPlanFile, loadPlanSource } from "./load-plan.ts";
 import type { CliContext } from "./main.ts";
-import { storeOption } from "./main.ts";
+import { leaseTtlOption, parseLeaseTtl, storeOption } from "./main.ts";
 import { driveOperation } from "./run-operation.ts";
 import { builtinRegistries } from "./wiring.ts";
 import { withStore } from "./with-store.ts";
@@ -65,7 +65,8 @@ export function registerManualCommands(program: Command, ctx: CliContext): void 
       .option("--detach", "only queue the command; do not run the operation in this process")
       .option("--plan <file>", "check that this plan matches the pinned one (resume refuses an edited plan)")
       .option("--force", "required by advance")
-      .action(async (id: string, opts: ManualOptions & { force?: boolean }) => {
+      .addOption(leaseTtlOption())
+      .action(async (id: string, opts: ManualOptions & { force?: boolean; leaseTtl: string }) => {
         if (name === "advance" && !opts.force) throw new UsageError("advance needs --force and --reason");
         const reason = needsReason ? requireReason(opts, name) : (opts.reason ?? "");
         await withStore(opts.store, async (store) => {
@@ -148,7 +149,12 @@ export function registerManualCommands(program: Command, ctx: CliContext): void 
     });
 }
 
-async function runHereUnlessHeld(store: Store, id: string, opts: ManualOptions, ctx: CliContext): Promise<number> {
+async function runHereUnlessHeld(
+  store: Store,
+  id: string,
+  opts: ManualOptions & { leaseTtl: string },
+  ctx: CliContext,
+): Promise<number> {
   const record = await store.getOperation(id);
   if (record === undefined) throw new UsageError(`no operation ${id}`);
   const registries = builtinRegistries();
@@ -164,7 +170,14 @@ async function runHereUnlessHeld(store: Store, id: string, opts: ManualOptions, 
       return ExitCode.invalid;
     }
   }
-  return driveOperation(record, pinned.loaded, { store, registries, out: ctx.out, mode: opts.json ? "json" : "human" });
+  const leaseTtlMs = parseLeaseTtl(opts.leaseTtl);
+  return driveOperation(record, pinned.loaded, {
+    store,
+    registries,
+    out: ctx.out,
+    mode: opts.json ? "json" : "human",
+    leaseTtlMs,
+  });
 }
 
 function currentStage(state: Json, source: string, file: string): string | undefined {

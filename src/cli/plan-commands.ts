@@ -5,7 +5,7 @@ import { planJsonSchema } from "../plan/json-schema.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { loadPlanFile } from "./load-plan.ts";
 import type { CliContext } from "./main.ts";
-import { storeOption } from "./main.ts";
+import { leaseTtlOption, parseLeaseTtl, storeOption } from "./main.ts";
 import { runForeground } from "./run-operation.ts";
 import { buildRuntime, builtinRegistries } from "./wiring.ts";
 import { withStore } from "./with-store.ts";
@@ -61,11 +61,13 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
     .option("--dry-run", "preflight and print what each stage would do, then exit")
     .option("--force", "start even when preflight fails (needs --reason)")
     .option("--reason <text>", "why --force is used (recorded)")
+    .addOption(leaseTtlOption())
     .action(
       async (
         file: string,
-        opts: { store: string; json?: boolean; dryRun?: boolean; force?: boolean; reason?: string },
+        opts: { store: string; json?: boolean; dryRun?: boolean; force?: boolean; reason?: string; leaseTtl: string },
       ) => {
+        const leaseTtlMs = parseLeaseTtl(opts.leaseTtl);
         if (opts.force && !opts.reason) {
           out.error("airlock: --force needs --reason");
           ctx.exitCode = ExitCode.invalid;

@@ -76,36 +76,41 @@ export async function driveOperation(
   const runtime = buildRuntime(loaded.plan, loaded.file, options.registries);
   let stop: RunnerStop;
   try {
-    const runner = new Runner({
-      store,
-      engine,
-      plan: loaded.plan,
-      operationId: operation.id,
-      target: runtime.target,
-      targetDefinition: runtime.targetDefinition,
-      sensors: runtime.sensors,
-      clock,
-      holder: holderId(),
-      ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
-      onEvent: (event, state) => {
-        lastSeq = event.seq;
-        printer.event(event);
-        printer.status(engine.explain(state, loaded.plan, clock.nowMs()));
-      },
-    });
-    const ticker = setInterval(() => {
-      if (runner.state !== undefined) printer.status(engine.explain(runner.state, loaded.plan, clock.nowMs()));
-    }, 1000);
-    try {
-      stop = await runner.run(options.signal, true);
-    } finally {
-      clearInterval(ticker);
-    }
-    if (stop.kind === "busy") {
+    for (;;) {
+      const runner = new Runner({
+        store,
+        engine,
+        plan: loaded.plan,
+        operationId: operation.id,
+        target: runtime.target,
+        targetDefinition: runtime.targetDefinition,
+        sensors: runtime.sensors,
+        clock,
+        holder: holderId(),
+        ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+        onEvent: (event, state) => {
+          lastSeq = event.seq;
+          printer.event(event);
+          printer.status(engine.explain(state, loaded.plan, clock.nowMs()));
+        },
+      });
+      const ticker = setInterval(() => {
+        if (runner.state !== undefined) printer.status(engine.explain(runner.state, loaded.plan, clock.nowMs()));
+      }, 1000);
+      try {
+        stop = await runner.run(options.signal, true);
+      } finally {
+        clearInterval(ticker);
+      }
+      if (stop.kind !== "busy") break;
       out.error(
         `airlock: operation ${operation.id} is run by another controller (${stop.holder}); following its events`,
       );
-      stop = await follow(store, operation.id, lastSeq, printer, clock, options.signal);
+      const followed = await follow(store, operation.id, lastSeq, printer, clock, options.signal);
+      lastSeq = followed.lastSeq;
+      stop = followed.stop;
+      if (stop.kind !== "busy") break;
+      out.error(`airlock: the runner lease of ${operation.id} lapsed; taking the operation over`);
     }
   } finally {
     await runtime.close();
@@ -138,6 +143,10 @@ export function exitCodeFor(status: string): ExitCodeValue {
   }
 }
 
+/**
+ * Prints another controller's events until the operation ends or halts, or
+ * until that controller's runner lease lapses (`busy`: the caller takes over).
+ */
 async function follow(
   store: Store,
   operationId: string,
@@ -145,7 +154,7 @@ async function follow(
   printer: EventPrinter,
   clock: Clock,
   signal: AbortSignal | undefined,
-): Promise<RunnerStop> {
+): Promise<{ stop: RunnerStop; lastSeq: number }> {
   let seq = afterSeq;
   for (;;) {
     for (const event of await store.listEvents(operationId, seq, 1000)) {
@@ -153,11 +162,15 @@ async function follow(
       seq = event.seq;
     }
     const record = await store.getOperation(operationId);
-    if (record === undefined) return { kind: "terminal", status: "failed" };
-    if (record.status === "halted") return { kind: "halted" };
-    if (["completed", "rolled_back", "failed", "abandoned"].includes(record.status))
-      return { kind: "terminal", status: record.status };
-    if (signal?.aborted) return { kind: "aborted" };
-    await clock.sleep(1000, signal);
+    if (record === undefined) return { stop: { kind: "terminal", status: "failed" }, lastSeq: seq };
+    if (record.status === "halted") return { stop: { kind: "halted" }, lastSeq: seq };
+    if (TERMINAL.includes(record.status)) return { stop: { kind: "terminal", status: record.status }, lastSeq: seq };
+    if (signal?.aborted) return { stop: { kind: "aborted" }, lastSeq: seq };
+    const lease = await store.getRunnerLease(operationId);
+    if (lease === undefined || lease.expiresAtMs <= (await store.nowMs()))
+      return { stop: { kind: "busy", holder: "none" }, lastSeq: seq };
+    await realClock.sleep(Math.min(1000, Math.max(100, lease.expiresAtMs - (await store.nowMs()))), signal);
   }
 }
+
+const TERMINAL: readonly string[] = ["completed", "rolled_back", "failed", "abandoned"];

@@ -14,7 +14,9 @@ import type { OperationStatus, RunnerLease, Store, StoredCommand, StoredEvent } 
 import type { ActionRequest, Json, Target, TargetDefinition } from "../targets/target.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { FaultInjector } from "./faults.ts";
+import { holdsFreeze } from "./halt.ts";
 import { readSensors } from "./read-sensors.ts";
+import { rollbackRequested } from "./rollback.ts";
 import type { Cursor, EngineApi, Input, Intent, OperationState, TransitionResult } from "./types.ts";
 import { gatherWorld } from "./world.ts";
 
@@ -103,6 +105,13 @@ export class Runner {
       const phase = this.#state.phase;
       if (phase.kind === "pending") await this.#feed({ type: "Started", atMs: this.#o.clock.nowMs() });
       else if (phase.kind === "applying") await this.#observe("recover-intent", phase.intent, phase.cursor);
+      else if (phase.kind === "halted" && rollbackRequested(this.#state)) {
+        await this.#feed({
+          type: "Command",
+          atMs: this.#o.clock.nowMs(),
+          command: this.#withRollbackSteps(syntheticRollback(this.#o.operationId, this.#o.clock.nowMs())),
+        });
+      }
       return undefined;
     } catch (error) {
       return this.#stopFor(error);
@@ -139,7 +148,7 @@ export class Runner {
       const world = await gatherWorld(this.#o.store, plan, this.#o.operationId, this.#state);
       if (phase.kind === "sealing") this.#o.faults?.at("while-sealing");
       await this.#feed({ type: "Tick", atMs: clock.nowMs(), readings, world });
-      if (this.#state.phase.kind === "halted") await this.#renewFreeze();
+      if (holdsFreeze(this.#state)) await this.#renewFreeze();
       return TERMINAL.has(this.#status) ? { kind: "terminal", status: this.#status } : undefined;
     } catch (error) {
       return this.#stopFor(error);

@@ -29,8 +29,8 @@ async function afterStatus(store: Store, planName: string): Promise<NonNullable<
     for (const event of page) {
       const data = event.data;
       if (event.type === "StageSealed" && typeof data === "object" && data !== null && !Array.isArray(data)) {
-        const stage = (data as { readonly stage?: unknown }).stage;
-        if (typeof stage === "string") sealedStages.push(stage);
+        const { stage, track } = data as { readonly stage?: unknown; readonly track?: unknown };
+        if (typeof stage === "string" && track !== "rollback") sealedStages.push(stage);
       }
     }
     const last = page.at(-1);
