@@ -11,7 +11,12 @@ import type { Json } from "../target.ts";
 export const MAX_WEIGHT = 256;
 
 /** The sample service's drain report fields, summed by default. */
-export const DEFAULT_DRAIN_FIELDS = ["inflightRequests", "runningJobs", "unflushedBuffers", "openDbConnections"];
+export const DEFAULT_DRAIN_FIELDS: readonly string[] = [
+  "inflightRequests",
+  "runningJobs",
+  "unflushedBuffers",
+  "openDbConnections",
+];
 
 /** Default deadline of one hook run or drain report request, in ms. */
 export const DEFAULT_NODE_TIMEOUT_MS = 10_000;
@@ -118,7 +123,7 @@ export type TrafficConfig = z.infer<typeof shared>;
 
 const serverNames = z.array(z.string().min(1)).min(1);
 
-/** Params of `drain`, `quiesce`, `retire`: server names, or a count picked in name order (see `server-selection.ts`). */
+/** Params of `drain`, `quiesce`, `retire`: server names, or a count picked in name order (see `server-sets.ts`). */
 const batchParams = z
   .strictObject({
     servers: serverNames.optional().describe("Legacy server names."),
