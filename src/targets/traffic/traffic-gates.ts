@@ -28,7 +28,7 @@ function expect(servers: readonly string[] | undefined): Pick<Condition, "expect
 }
 
 /** Every listed server is present, and every ready server of its cohort is UP (one condition per cohort). */
-export function upConditions(servers: readonly string[], patterns: ServerPatterns, label: string): Condition[] {
+function upConditions(servers: readonly string[], patterns: ServerPatterns, label: string): Condition[] {
   const byCohort = new Map<string, string[]>();
   for (const name of servers) {
     const cohort = cohortOf(name, patterns);

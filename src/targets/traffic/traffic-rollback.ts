@@ -43,7 +43,7 @@ function restoreStep(servers: readonly string[] | undefined, candidatePercent: n
 }
 
 /** The one-step out-of-service: candidate weight 0, legacy 100%, sealed when the candidate has drained. */
-export function candidateOutOfServiceStep(): RollbackStep {
+function candidateOutOfServiceStep(): RollbackStep {
   return {
     name: "candidate-out-of-service",
     action: { type: "weight", params: { candidatePercent: 0 } },
