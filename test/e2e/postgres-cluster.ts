@@ -7,6 +7,12 @@ import { execFileSync } from "node:child_process";
 import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { builtinRegistries, type Registries } from "../../src/cli/wiring.ts";
+import { postgresSensor } from "../../src/sensors/postgres/postgres-sensor.ts";
+import type { SensorDefinition } from "../../src/sensors/sensor.ts";
+import { postgresMigrationTarget } from "../../src/targets/postgres-migration/postgres-migration.ts";
+import { secretRotationTarget } from "../../src/targets/secret-rotation/secret-rotation.ts";
+import type { TargetDefinition } from "../../src/targets/target.ts";
 import { requireService, startPostgres } from "../services/index.ts";
 
 /** One running server. */
@@ -91,5 +97,18 @@ export function sharedPgCluster(options: { readonly replicas: number }): {
       const cluster = await started?.catch(() => undefined);
       await cluster?.stop();
     },
+  };
+}
+
+/** The built-in registries plus the postgres kinds (which `cli/wiring.ts` does not register yet). */
+export function registriesWithPostgres(): Registries {
+  const builtin = builtinRegistries();
+  return {
+    sensors: new Map([...builtin.sensors, ["postgres", postgresSensor as SensorDefinition]]),
+    targets: new Map([
+      ...builtin.targets,
+      ["postgres-migration", postgresMigrationTarget as TargetDefinition],
+      ["secret-rotation", secretRotationTarget as TargetDefinition],
+    ]),
   };
 }

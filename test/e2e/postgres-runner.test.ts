@@ -3,31 +3,17 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPlanSource } from "../../src/cli/load-plan.ts";
-import { buildRuntime, builtinRegistries, type Registries } from "../../src/cli/wiring.ts";
+import { buildRuntime } from "../../src/cli/wiring.ts";
 import { realClock } from "../../src/engine/clock.ts";
 import { engine } from "../../src/engine/engine.ts";
 import { Runner, toJson } from "../../src/engine/runner.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import { postgresSensor } from "../../src/sensors/postgres/postgres-sensor.ts";
-import type { SensorDefinition } from "../../src/sensors/sensor.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
-import { postgresMigrationTarget } from "../../src/targets/postgres-migration/postgres-migration.ts";
-import { secretRotationTarget } from "../../src/targets/secret-rotation/secret-rotation.ts";
-import type { TargetDefinition } from "../../src/targets/target.ts";
 import { scramVerifier } from "../../src/util/scram.ts";
-import { type PgCluster, requirePostgres, sharedPgCluster } from "./postgres-cluster.ts";
+import { type PgCluster, registriesWithPostgres, requirePostgres, sharedPgCluster } from "./postgres-cluster.ts";
 
 const examples = resolve(import.meta.dirname, "../../examples");
-const builtin = builtinRegistries();
-// cli/wiring.ts does not register the postgres kinds yet; these tests add them.
-const registries: Registries = {
-  sensors: new Map([...builtin.sensors, ["postgres", postgresSensor as SensorDefinition]]),
-  targets: new Map([
-    ...builtin.targets,
-    ["postgres-migration", postgresMigrationTarget as TargetDefinition],
-    ["secret-rotation", secretRotationTarget as TargetDefinition],
-  ]),
-};
+const registries = registriesWithPostgres();
 
 function loadExample(name: string, edit: (source: string) => string = (s) => s): Plan {
   const file = join(examples, name);

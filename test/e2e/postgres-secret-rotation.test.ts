@@ -4,13 +4,19 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPlanSource } from "../../src/cli/load-plan.ts";
+import { buildRuntime } from "../../src/cli/wiring.ts";
+import { realClock } from "../../src/engine/clock.ts";
+import { engine } from "../../src/engine/engine.ts";
+import { Runner, toJson } from "../../src/engine/runner.ts";
 import type { Reading } from "../../src/sensors/sensor.ts";
+import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { rotationConfigSchema } from "../../src/targets/secret-rotation/rotation-config.ts";
 import { createRotationTarget, planRotationRollback } from "../../src/targets/secret-rotation/secret-rotation.ts";
 import { describeTargetContract } from "../../src/targets/target.contract.ts";
 import type { ActionRequest, Target, TargetResult } from "../../src/targets/target.ts";
 import { scramVerifier } from "../../src/util/scram.ts";
-import { type PgCluster, requirePostgres, sharedPgCluster } from "./postgres-cluster.ts";
+import { type PgCluster, registriesWithPostgres, requirePostgres, sharedPgCluster } from "./postgres-cluster.ts";
 
 const ready = requirePostgres("secret-rotation target on real PostgreSQL");
 const shared = sharedPgCluster({ replicas: 0 });
@@ -91,6 +97,20 @@ if (ready) {
       secrets: [cluster.adminPassword],
     };
   });
+}
+
+/** Whether `user` can open a session with `password`. */
+async function canLogInAs(cluster: PgCluster, user: string, password: string): Promise<boolean> {
+  const client = new pg.Client({ host: "127.0.0.1", port: cluster.primary.port, database: "postgres", user, password });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** A consumer process holding a pooled connection with the credential in `file`; `reconnect` re-reads it. */
@@ -209,24 +229,7 @@ describe.skipIf(!ready)("secret rotation with three consumer processes on real P
     if (reading === undefined) throw new Error(`no sensor ${name}`);
     return reading;
   };
-  const canLogIn = async (user: string, password: string): Promise<boolean> => {
-    const client = new pg.Client({
-      host: "127.0.0.1",
-      port: cluster.primary.port,
-      database: "postgres",
-      user,
-      password,
-    });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const canLogIn = (user: string, password: string) => canLogInAs(cluster, user, password);
 
   it("fails closed before any rotation: both sensors report `empty`", async () => {
     expect(await read("consumers_on_new_role")).toMatchObject({ ok: false, code: "empty" });
@@ -304,5 +307,121 @@ describe.skipIf(!ready)("secret rotation with three consumer processes on real P
     expect(JSON.stringify(seen)).not.toContain(generated);
     expect(JSON.stringify(seen)).not.toContain(cluster.adminPassword);
     for (const consumer of Object.values(consumers)) expect(consumer.output.join("")).not.toContain(generated);
+  });
+});
+
+describe.skipIf(!ready)("secret-rotation example run by the engine with three consumers", () => {
+  let cluster: PgCluster;
+  const consumers: Record<string, Consumer> = {};
+  const blueFile = join(dir, "run.json");
+  const bluePassword = "run-blue-initial-password-0002";
+  const planFile = resolve(import.meta.dirname, "../../examples/secret-rotation.yaml");
+
+  beforeAll(async () => {
+    cluster = await shared.get();
+    await adminQuery(
+      cluster,
+      `CREATE ROLE airlock_admin LOGIN CREATEROLE PASSWORD '${scramVerifier(cluster.adminPassword)}';
+       GRANT pg_monitor TO airlock_admin;
+       CREATE ROLE run_blue LOGIN PASSWORD '${scramVerifier(bluePassword)}'; CREATE ROLE run_green NOLOGIN`,
+    );
+    await adminQuery(cluster, "CREATE DATABASE shop OWNER airlock_admin");
+    const blue = {
+      username: "run_blue",
+      password: bluePassword,
+      host: "127.0.0.1",
+      port: cluster.primary.port,
+      database: "shop",
+    };
+    writeFileSync(blueFile, JSON.stringify(blue), { mode: 0o600 });
+    for (const app of ["billing", "orders-api", "reports"]) consumers[app] = new Consumer(blueFile, app);
+    await Promise.all(Object.values(consumers).map((consumer) => consumer.waitFor("ready")));
+    process.env.PGPASSWORD_ADMIN = cluster.adminPassword;
+  });
+
+  afterAll(() => {
+    for (const consumer of Object.values(consumers)) consumer.stop();
+  });
+
+  it("halts after the drain timeout naming the consumer still on the old role, then completes once it moves and the operation resumes", async () => {
+    const source = readFileSync(planFile, "utf8")
+      .replace("127.0.0.1:5432/shop", `127.0.0.1:${cluster.primary.port}/shop`)
+      .replace("[app_blue, app_green]", "[run_blue, run_green]")
+      .replace("/run/secrets/shop-db.json", blueFile)
+      .replace("interval: 2s", "interval: 200ms")
+      .replace("drain: 30m", "drain: 3s");
+    const loaded = loadPlanSource(source, planFile, registriesWithPostgres());
+    if (!loaded.ok) throw new Error(loaded.lines.join("\n"));
+    const { plan } = loaded.loaded;
+    const store = new MemoryStore();
+    const id = "op-rotation";
+    await store.createOperation({
+      id,
+      planName: plan.name,
+      domain: plan.domain,
+      planHash: loaded.loaded.hash,
+      planSource: source,
+      planFile,
+      state: toJson(engine.initialState(id, plan)),
+    });
+    const runtime = buildRuntime(plan, planFile, registriesWithPostgres());
+    const run = () =>
+      new Runner({
+        store,
+        engine,
+        plan,
+        operationId: id,
+        target: runtime.target,
+        targetDefinition: runtime.targetDefinition,
+        sensors: runtime.sensors,
+        clock: realClock,
+        holder: "test",
+      }).run(AbortSignal.timeout(60_000), true);
+    const ack = async (consumer: string) => {
+      await store.recordAck({ operationId: id, stage: "rotate", consumer, actor: consumer, atMs: await store.nowMs() });
+      await store.enqueueCommand({
+        operationId: id,
+        type: "ack",
+        actor: consumer,
+        reason: "",
+        data: { consumer, stage: "rotate" },
+      });
+    };
+    try {
+      const first = run();
+      for (let i = 0; i < 200 && !readFileSync(blueFile, "utf8").includes("run_green"); i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const generated = (JSON.parse(readFileSync(blueFile, "utf8")) as { password: string }).password;
+      await consumers.billing?.reconnect();
+      await consumers["orders-api"]?.reconnect();
+      // All three ack, but reports keeps its pooled connection on run_blue.
+      for (const consumer of ["billing", "orders", "reports"]) await ack(consumer);
+
+      expect(await first).toEqual({ kind: "halted" });
+      const halted = (await store.getOperation(id))?.state as { phase: { kind: string; reason?: { message: string } } };
+      console.info(`halted: ${halted.phase.reason?.message}`);
+      expect(halted.phase.kind).toBe("halted");
+      expect(halted.phase.reason?.message).toContain("reports");
+      expect(await canLogInAs(cluster, "run_blue", bluePassword)).toBe(true);
+
+      await consumers.reports?.reconnect();
+      await store.enqueueCommand({
+        operationId: id,
+        type: "resume",
+        actor: "test",
+        reason: "reports moved",
+        data: null,
+      });
+      expect(await run()).toEqual({ kind: "terminal", status: "completed" });
+      expect(await canLogInAs(cluster, "run_blue", bluePassword)).toBe(false);
+      expect(await canLogInAs(cluster, "run_green", generated)).toBe(true);
+
+      const events = JSON.stringify(await store.listEvents(id, 0, 100_000));
+      expect(events).not.toContain(generated);
+      expect(cluster.logs()).not.toContain(generated);
+    } finally {
+      await runtime.close();
+    }
   });
 });
