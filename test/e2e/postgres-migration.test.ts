@@ -228,6 +228,24 @@ describe.skipIf(!ready)("postgres-migration target on a primary and two replicas
     }
   });
 
+  it("shows the cascade it prevents: without lock_timeout the same kind of DDL blocks ordinary reads", async () => {
+    const holder = new pg.Client({ connectionString: cluster.primary.url });
+    const ddl = new pg.Client({ connectionString: cluster.primary.url });
+    const reader = new pg.Client({ connectionString: cluster.primary.url, statement_timeout: 500 });
+    await Promise.all([holder.connect(), ddl.connect(), reader.connect()]);
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT count(*) FROM orders");
+      const waiting = ddl.query("ALTER TABLE orders ADD COLUMN unguarded int");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect(reader.query("SELECT count(*) FROM orders")).rejects.toMatchObject({ code: "57014" });
+      await holder.query("COMMIT");
+      await waiting;
+    } finally {
+      await Promise.all([holder.end(), ddl.end(), reader.end()]);
+    }
+  });
+
   it("retries inside one apply and succeeds once the blocking transaction ends", async () => {
     const holder = new pg.Client({ connectionString: cluster.primary.url });
     await holder.connect();
@@ -244,6 +262,24 @@ describe.skipIf(!ready)("postgres-migration target on a primary and two replicas
       ? ((result.value as { state: { lockTimeouts: number } }).state.lockTimeouts ?? 0)
       : 0;
     expect(lockTimeouts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("after a crash between commit and LSN record, re-applying runs nothing and records the LSN", async () => {
+    // What a controller killed right after the phase's COMMIT leaves behind: the ledger row, no LSN yet.
+    await admin.query("CREATE TABLE crashed (id int)");
+    await admin.query(
+      `INSERT INTO airlock_migrations (idempotency_key, phase, operation_id, stage, fencing_token, sql_sha256)
+       VALUES ('crash-key', 'crashed', 'op-1', 'crashed', 1, 'x')`,
+    );
+    const reading = await gapUntil((values) => values["replica-a"] === 0 && values["replica-b"] === 0);
+    expect(reading.reading).toMatchObject({ ok: true });
+    const req = request({ name: "crashed", sql: "CREATE TABLE crashed (id int)" }, "crash-key");
+    expect(await target.observe(req, AbortSignal.timeout(5_000))).toMatchObject({ ok: true, value: { matches: true } });
+    expect(await apply(req)).toMatchObject({ ok: true, value: { state: { alreadyApplied: true } } });
+    const row = await admin.query(
+      "SELECT lsn IS NOT NULL AS has_lsn FROM airlock_migrations WHERE idempotency_key = 'crash-key'",
+    );
+    expect(row.rows[0]).toEqual({ has_lsn: true });
   });
 
   it("refuses an apply carrying an older fencing token than one already recorded", async () => {
