@@ -7,12 +7,15 @@ import type { Plan } from "../plan/types.ts";
 import { commandSensorDefinition } from "../sensors/command/command-sensor.ts";
 import { fakeSensorDefinition } from "../sensors/fake/fake-sensor.ts";
 import { httpSensorDefinition } from "../sensors/http/http-sensor.ts";
+import { prometheusSensorDefinition } from "../sensors/prometheus/prometheus-sensor.ts";
 import { type SensorRegistry, sensorRegistry } from "../sensors/registry.ts";
 import type { Sensor, SensorDefinition } from "../sensors/sensor.ts";
 import { commandTargetDefinition } from "../targets/command/command-target.ts";
 import { fakeTargetDefinition } from "../targets/fake/fake-target.ts";
 import { type TargetRegistry, targetRegistry } from "../targets/registry.ts";
 import type { Target, TargetDefinition } from "../targets/target.ts";
+import { builtinRouterTargetDefinition } from "../targets/traffic/builtin-router-target.ts";
+import { haproxyTargetDefinition } from "../targets/traffic/haproxy-target.ts";
 import { webhookTargetDefinition } from "../targets/webhook/webhook-target.ts";
 
 /** Both registries, as plan parsing and the runtime need them. */
@@ -28,11 +31,14 @@ export function builtinRegistries(): Registries {
       httpSensorDefinition,
       commandSensorDefinition,
       fakeSensorDefinition,
+      prometheusSensorDefinition,
     ] as SensorDefinition[]),
     targets: targetRegistry([
       commandTargetDefinition,
       webhookTargetDefinition,
       fakeTargetDefinition,
+      haproxyTargetDefinition,
+      builtinRouterTargetDefinition,
     ] as TargetDefinition[]),
   };
 }
