@@ -64,8 +64,8 @@ export class FleetStream {
     this.servedRequests = new Float64Array(maxFleet);
   }
 
-  /** Draws a new operation of `scenario`. */
-  reset(scenario: Scenario): void {
+  /** Draws a new operation of `scenario` lasting `ticks` ticks. */
+  reset(scenario: Scenario, ticks = OPERATION_TICKS): void {
     const rng = this.rng;
     this.scenario = scenario;
     const n = scenario.fleet;
@@ -73,7 +73,7 @@ export class FleetStream {
     const legacy = Math.floor(n / 2);
     this.tables = [];
     this.onsetTick = scenario.fault.kind === "none" || scenario.fault.kind === "turns-bad" ? -1 : 0;
-    this.blipStart = scenario.blip ? Math.floor(rng.uniform() * (OPERATION_TICKS - BLIP_TICKS)) : -1;
+    this.blipStart = scenario.blip ? Math.floor(rng.uniform() * Math.max(1, ticks - BLIP_TICKS)) : -1;
     for (let i = 0; i < n; i++) {
       const mean = scenario.requestsPerSecond * Math.exp(0.5 * rng.normal());
       this.tables.push(new PoissonTable(mean));

@@ -30,8 +30,13 @@ function isFaulty(stream: FleetStream, scenario: Scenario, flagged: readonly num
   return flagged.some((i) => (i === COHORT ? cohortFault : stream.bad[i] === 1));
 }
 
-/** Runs operations [first, first + count) of `scenario`. */
-export function simulate(scenario: Scenario, first: number, count: number): Record<string, Tally> {
+/** Runs operations [first, first + count) of `scenario`, each `ticks` long. */
+export function simulate(
+  scenario: Scenario,
+  first: number,
+  count: number,
+  ticks = OPERATION_TICKS,
+): Record<string, Tally> {
   const list = contenders(scenario.alphas);
   const tallies: Record<string, Tally> = {};
   for (const c of list) {
@@ -47,12 +52,12 @@ export function simulate(scenario: Scenario, first: number, count: number): Reco
   const halted = new Uint8Array(list.length);
   for (let op = first; op < first + count; op++) {
     const stream = new FleetStream(new Prng(operationSeed(scenario.key, op)), scenario.fleet);
-    stream.reset(scenario);
+    stream.reset(scenario, ticks);
     for (const c of list) c.reset(stream);
     halted.fill(0);
     let running = list.length;
     let faultyRequests = 0;
-    for (let tick = 0; tick < OPERATION_TICKS && running > 0; tick++) {
+    for (let tick = 0; tick < ticks && running > 0; tick++) {
       stream.advance(tick);
       const faulty = stream.onsetTick >= 0 && tick >= stream.onsetTick;
       if (faulty)

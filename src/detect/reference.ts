@@ -15,7 +15,7 @@
  *   *without* itself, so a bad legacy node cannot hide behind its own errors.
  * Pure functions over plain data.
  */
-import { klUpperBound } from "./bernoulli-bounds.ts";
+import { klLowerBound, klUpperBound } from "./bernoulli-bounds.ts";
 
 /** Reference counters, JSON-plain. */
 export interface ReferenceState {
@@ -69,9 +69,15 @@ export function windowDecay(lastAtMs: number, atMs: number, windowMs: number): W
   return { long: Math.exp(-elapsed / windowMs), short: Math.exp(-elapsed / (windowMs * SHORT_WINDOW_FRACTION)) };
 }
 
+/** Two-sided time-uniform bounds on the long-run pooled reference rate. */
+export interface LongRunBounds {
+  readonly lower: number;
+  readonly upper: number;
+}
+
 /**
  * Adds one tick's pooled reference counts (in place) and returns the long-run
- * upper bound. `logInvDelta` is ln(1/δ) of its share of alpha.
+ * bounds. `logInvDelta` is ln(1/δ) of their share of alpha (split between the two sides).
  */
 export function advanceReference(
   state: ReferenceState,
@@ -80,7 +86,7 @@ export function advanceReference(
   requests: number,
   errors: number,
   logInvDelta: number,
-): number {
+): LongRunBounds {
   state.steps += 1;
   state.lastAtMs = atMs;
   state.cumulativeRequests += requests;
@@ -90,11 +96,13 @@ export function advanceReference(
   state.shortRequests = state.shortRequests * decay.short + requests;
   state.shortErrors = state.shortErrors * decay.short + errors;
   const k = state.steps;
-  return klUpperBound(
-    state.priorErrors + state.cumulativeErrors,
-    state.priorRequests + state.cumulativeRequests,
-    logInvDelta + Math.log(k) + Math.log(k + 1),
-  );
+  const logInv = logInvDelta + Math.LN2 + Math.log(k) + Math.log(k + 1);
+  const pooledErrors = state.priorErrors + state.cumulativeErrors;
+  const pooledRequests = state.priorRequests + state.cumulativeRequests;
+  return {
+    lower: klLowerBound(pooledErrors, pooledRequests, logInv),
+    upper: klUpperBound(pooledErrors, pooledRequests, logInv),
+  };
 }
 
 /** Lower bound p̂ − √(2p̂·L/n) (Poisson-like, L = 4) of a rate from weighted counts; 0 without data. */

@@ -219,7 +219,8 @@ export function advanceSequential(
   const poolE = totals.legacyPresent ? totals.legacyErrors : totals.allErrors;
   const decay = windowDecay(data.reference.lastAtMs, atMs, config.referenceWindowMs);
   decayNodeWindows(data, decay.long, decay.short);
-  const longRun = advanceReference(data.reference, atMs, decay, poolN, poolE, referenceLogInvDelta(config.alpha));
+  const bounds = advanceReference(data.reference, atMs, decay, poolN, poolE, referenceLogInvDelta(config.alpha));
+  const longRun = bounds.upper;
   const ref = data.reference;
   const poolCurrent = currentLowerBound(
     ref.longErrors,
@@ -278,29 +279,62 @@ export function advanceSequential(
       );
     }
   }
-  const cohortScore = advanceCohort(data, config, totals, sharedRef, testsLog, breaches);
+  const cohortScore = advanceCohort(data, config, totals, bounds.lower, testsLog, breaches);
   return { breaches, blind, cohortScore };
 }
 
+/**
+ * Cohort test. Conditional on a tick's errors, the candidates' share of them is
+ * Binomial(errors, θ) with θ = λc·nc / (λc·nc + λl·nl) (errors rare enough to
+ * be Poisson), so H0 "candidate rate ≤ f × legacy rate" is θ ≤ f·nc / (f·nc + nl)
+ * whatever the fleet's current rate: a fleet-wide blip moves both sides and
+ * cancels, and the reference's uncertainty is accounted for exactly. The
+ * factor is f = max(cohort ratio, 1 + minDelta / lower bound of the reference),
+ * the additive floor turned into a ratio conservatively.
+ */
 function advanceCohort(
   data: SequentialData,
   config: DetectorConfig,
   totals: PoolTotals,
-  pRef: number,
+  referenceLower: number,
   testsLog: number,
   breaches: Evidence[],
 ): number {
-  if (!totals.legacyPresent || totals.candidatesWithTraffic === 0) return -1;
+  if (!totals.legacyPresent || totals.candidatesWithTraffic === 0 || totals.legacyRequests === 0) return -1;
+  if (referenceLower <= 0) return -1;
+  const counts = data.cohortCounts;
+  counts[0] = (counts[0] ?? 0) + totals.candidateRequests;
+  counts[1] = (counts[1] ?? 0) + totals.candidateErrors;
+  counts[2] = (counts[2] ?? 0) + totals.legacyRequests;
+  counts[3] = (counts[3] ?? 0) + totals.legacyErrors;
   // Node-to-node heterogeneity averages out in a pool: the tolerated ratio shrinks as 1/√(candidates).
   const cohortRatio = 1 + (config.ratio - 1) / Math.sqrt(totals.candidatesWithTraffic);
-  const p1 = nullRate(pRef, cohortRatio, config.minDelta);
-  if (p1 >= MAX_NULL_RATE) return -1;
-  fillLogFactors(COHORT_GRID, p1, cohortFactors);
-  updateSubject(data.cohort, 0, totals.candidateRequests, totals.candidateErrors, cohortFactors, COHORT_SHAPE);
+  const factor = Math.max(cohortRatio, 1 + config.minDelta / referenceLower);
+  const theta = (factor * totals.candidateRequests) / (factor * totals.candidateRequests + totals.legacyRequests);
+  const errors = totals.candidateErrors + totals.legacyErrors;
+  if (theta >= MAX_NULL_RATE) return -1;
+  if (errors > 0) {
+    fillLogFactors(COHORT_GRID, theta, cohortFactors);
+    updateSubject(data.cohort, 0, errors, totals.candidateErrors, cohortFactors, COHORT_SHAPE);
+  }
   const threshold = data.cohortLogInvShare + testsLog;
   const result = subjectScore(data.cohort, 0, COHORT_SHAPE);
-  if (result.score >= threshold)
-    breaches.push(evidence("cohort", "cohort:candidate", data.cohort, 0, result, pRef, threshold));
+  if (result.score >= threshold) {
+    const requests = counts[0] ?? 0;
+    const rate = requests > 0 ? (counts[1] ?? 0) / requests : 0;
+    const referenceRate = (counts[2] ?? 0) > 0 ? (counts[3] ?? 0) / (counts[2] ?? 1) : 0;
+    breaches.push({
+      test: "cohort",
+      subject: "cohort:candidate",
+      requests,
+      errors: counts[1] ?? 0,
+      rate,
+      referenceRate,
+      observedRatio: referenceRate > 0 ? rate / referenceRate : 0,
+      score: result.score,
+      threshold,
+    });
+  }
   return Math.max(0, result.score) / threshold;
 }
 

@@ -9,17 +9,17 @@ import { type AlternativeGrid, type GridShape, gridShape } from "./mixture-sprt.
 
 /** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 25%, 40%, 57%, 77%). */
 export const NODE_GRID: AlternativeGrid = {
-  oddsRatios: [3, 6, 12, 30],
-  weights: [0.25, 0.35, 0.25, 0.15],
-  restartOddsRatios: [12],
+  oddsRatios: [10, 25],
+  weights: [0.6, 0.4],
+  restartOddsRatios: [20],
   restartWeights: [1],
 };
 
-/** Cohort test: smaller excesses of a pooled rate (at p1 = 5%: q ≈ 7.3%, 9.5%, 14%, 21%). */
+/** Cohort test: odds ratios over θ0, the candidates' null share of a tick's errors. */
 export const COHORT_GRID: AlternativeGrid = {
-  oddsRatios: [1.5, 2, 3, 5],
-  weights: [0.3, 0.3, 0.25, 0.15],
-  restartOddsRatios: [2],
+  oddsRatios: [1.5, 2.5, 5],
+  weights: [0.4, 0.35, 0.25],
+  restartOddsRatios: [2.5],
   restartWeights: [1],
 };
 
@@ -31,6 +31,6 @@ export const COHORT_SHAPE: GridShape = gridShape(COHORT_GRID);
 /** Weight of the SPRT from the first tick for changed nodes: they are usually bad from the start. */
 export const START_WEIGHT_CHANGED = 0.9;
 /** Untouched nodes were fine before the operation: most weight goes to late starts (a change detector). */
-export const START_WEIGHT_UNTOUCHED = 0.2;
+export const START_WEIGHT_UNTOUCHED = 0.02;
 /** The cohort, like changed nodes, is usually bad from the start. */
 export const START_WEIGHT_COHORT = 0.9;

@@ -24,7 +24,10 @@ export interface SequentialData {
   readonly nodeLongErrors: number[];
   readonly nodeShortRequests: number[];
   readonly nodeShortErrors: number[];
+  /** Cohort test on the candidates' share of each tick's errors (errors as trials). */
   readonly cohort: SubjectBank;
+  /** Candidate requests, candidate errors, legacy requests, legacy errors since the first tick. */
+  readonly cohortCounts: number[];
   cohortLogInvShare: number;
   readonly reference: ReferenceState;
 }
@@ -74,6 +77,7 @@ export function createSequentialData(priorRequests: number, priorErrors: number)
     nodeShortRequests: [],
     nodeShortErrors: [],
     cohort,
+    cohortCounts: [0, 0, 0, 0],
     cohortLogInvShare: 0,
     reference: createReference(priorRequests, priorErrors),
   };
@@ -91,6 +95,7 @@ export function cloneSequentialData(data: SequentialData): SequentialData {
     nodeShortRequests: data.nodeShortRequests.slice(),
     nodeShortErrors: data.nodeShortErrors.slice(),
     cohort: cloneBank(data.cohort),
+    cohortCounts: data.cohortCounts.slice(),
     reference: { ...data.reference },
   };
 }
