@@ -71,6 +71,6 @@ function allows(principal: Principal, access: Access): boolean {
     case "read":
       return access === "read" || access === "metrics";
     case "ack":
-      return access === "read" || access === "ack";
+      return access === "read" || access === "metrics" || access === "ack";
   }
 }

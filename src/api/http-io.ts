@@ -82,8 +82,8 @@ export function validate<T>(data: unknown, schema: z.ZodType<T>, prefix: string)
   const parsed = schema.safeParse(data);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String).join(".") ?? "";
-  const field = `${prefix}${path}` || "body";
+  const segments = [...(issue?.path ?? []), ...(issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [])];
+  const field = `${prefix}${segments.map(String).join(".")}`.replace(/\.$/, "") || "body";
   return fail(400, "invalid-request", `${field}: ${issue?.message ?? "invalid"}`, { field });
 }
 

@@ -22,15 +22,24 @@ export class PlanCache {
 
   /** The operation's pinned plan, or undefined when it no longer validates. */
   planOf(record: Pick<OperationRecord, "planHash" | "planSource" | "planFile">): Plan | undefined {
-    const key = `${record.planHash}\u0000${record.planFile}`;
+    const key = keyOf(record);
     if (this.#plans.has(key)) return this.#plans.get(key);
     const loaded = loadPlanSource(record.planSource, record.planFile, this.#registries);
     const plan = loaded.ok ? loaded.loaded.plan : undefined;
+    this.remember(record, plan);
+    return plan;
+  }
+
+  /** Records a plan just parsed (a submission), so it is not parsed again. */
+  remember(record: Pick<OperationRecord, "planHash" | "planFile">, plan: Plan | undefined): void {
     if (this.#plans.size >= this.#max) {
       const oldest = this.#plans.keys().next().value;
       if (oldest !== undefined) this.#plans.delete(oldest);
     }
-    this.#plans.set(key, plan);
-    return plan;
+    this.#plans.set(keyOf(record), plan);
   }
+}
+
+function keyOf(record: Pick<OperationRecord, "planHash" | "planFile">): string {
+  return `${record.planHash}\u0000${record.planFile}`;
 }

@@ -54,14 +54,12 @@ export function checkSubmittedPlan(source: string, file: string, policy: PlanPol
     for (const [name, sensor] of Object.entries(data.sensors)) {
       if (!isRecord(sensor)) continue;
       if (sensor.kind === "command") findings.push(commandKind(["sensors", name, "kind"], "sensor"));
-      for (const [key, value] of Object.entries(sensor)) {
-        if (!SENSOR_PLAN_FIELDS.has(key)) walk(value, ["sensors", name, key]);
-      }
+      walk(without(sensor, SENSOR_PLAN_FIELDS), ["sensors", name]);
     }
   }
   if (isRecord(data.target)) {
     if (data.target.kind === "command") findings.push(commandKind(["target", "kind"], "target"));
-    for (const [key, value] of Object.entries(data.target)) if (key !== "kind") walk(value, ["target", key]);
+    walk(without(data.target, new Set(["kind"])), ["target"]);
   }
   if (Array.isArray(data.stages)) {
     data.stages.forEach((stage, i) => {
@@ -146,6 +144,10 @@ function parseUrl(text: string): URL | undefined {
 /** Hides URL credentials in messages. */
 function redact(text: string): string {
   return text.replace(/(\/\/)[^/@\s]*@/, "$1***@");
+}
+
+function without(record: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.has(key)));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

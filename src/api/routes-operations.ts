@@ -143,6 +143,7 @@ async function submit(ctx: ApiContext, rc: RequestContext): Promise<void> {
     );
   }
   const plan = parsed.plan;
+  ctx.plans.remember({ planHash: parsed.hash, planFile: SUBMITTED_PLAN_FILE }, plan);
   const id = `${plan.name}-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
   const created = await ctx.store.createOperation({
     id,

@@ -17,7 +17,7 @@ import { EventHub } from "./event-hub.ts";
 import { DEFAULT_BODY_LIMIT_BYTES, fail, sendError } from "./http-io.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
-import { PlanCache } from "./plan-cache.ts";
+import type { PlanCache } from "./plan-cache.ts";
 import type { PlanPolicy } from "./plan-policy.ts";
 import { matchRoute, type Route } from "./router.ts";
 import { commandRoutes } from "./routes-commands.ts";
@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   /** The local controller. */
   readonly live: LiveOperations & { running(): readonly string[] };
   readonly telemetry: Telemetry;
+  /** Pinned plans, shared with the controller's runtime factory. */
+  readonly plans: PlanCache;
   /** Exact origin allowed cross-origin calls (`https://ops.example.com`); absent: no CORS headers at all. */
   readonly corsOrigin?: string;
   /** Default 1 MiB. */
@@ -67,7 +69,7 @@ export interface ApiServer {
 /** Builds the server (not yet listening). */
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const shutdown = new AbortController();
-  const plans = new PlanCache(options.registries);
+  const { plans } = options;
   const metrics = new ApiMetrics({
     store: options.store,
     plans,

@@ -20,6 +20,7 @@ import type { OperationRecord, Store, StoredEvent } from "../store/store.ts";
 import type { AccessPolicy } from "./access.ts";
 import { withFreezeTtl } from "./freeze-ttl-store.ts";
 import { instrumentedEngine } from "./instrumented-engine.ts";
+import { PlanCache } from "./plan-cache.ts";
 import type { PlanPolicy } from "./plan-policy.ts";
 import { createApiServer } from "./server.ts";
 import { Telemetry } from "./telemetry.ts";
@@ -59,6 +60,7 @@ export interface RunningServer {
 /** Starts the controller and the API. Rejects when the port cannot be bound (nothing is left running then). */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const telemetry = new Telemetry();
+  const plans = new PlanCache(config.registries);
   const contexts = new Map<string, OperationContext>();
   let controller: Controller | undefined;
   const api = createApiServer({
@@ -71,6 +73,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       running: () => controller?.running ?? [],
     },
     telemetry,
+    plans,
     log: config.log,
     ...(config.corsOrigin === undefined ? {} : { corsOrigin: config.corsOrigin }),
     ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
@@ -104,7 +107,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     holder: config.holder,
     pollMs: config.pollMs,
     ...(config.leaseTtlMs === undefined ? {} : { leaseTtlMs: config.leaseTtlMs }),
-    runtimeFor: (record) => runtimeFor(record, config.registries, contexts),
+    runtimeFor: (record) => runtimeFor(record, plans, config.registries, contexts),
     onEvent,
     onNotice: (operationId, message) => config.log(`operation ${operationId}: ${message}`),
   });
@@ -127,12 +130,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 /** Builds an operation's runtime from its pinned plan; an error string when it cannot. */
 function runtimeFor(
   record: OperationRecord,
+  plans: PlanCache,
   registries: Registries,
   contexts: Map<string, OperationContext>,
 ): OperationRuntime | string {
-  const loaded = loadPlanSource(record.planSource, record.planFile, registries);
-  if (!loaded.ok) return `the pinned plan no longer validates: ${loaded.lines.join("; ")}`;
-  const { plan } = loaded.loaded;
+  const plan = plans.planOf(record);
+  if (plan === undefined) {
+    const loaded = loadPlanSource(record.planSource, record.planFile, registries);
+    return `the pinned plan no longer validates: ${loaded.ok ? "" : loaded.lines.join("; ")}`;
+  }
   contexts.set(record.id, { plan: plan.name, domain: plan.domain, stageCount: plan.stages.length });
   try {
     return { plan, ...buildRuntime(plan, record.planFile, registries) };

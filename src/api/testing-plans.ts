@@ -13,11 +13,13 @@ export interface FleetPlanOptions {
   readonly domain: string;
   /** Minimum observation of each of the three stages. Default 1s each. */
   readonly bakes?: readonly [string, string, string];
-  /** Reads with every node at 1% errors. Default 400 (no halt in practice). */
+  /** Reads with every node at 1% errors. Default 60 (then the counters stop: the nodes look idle). */
   readonly healthyTicks?: number;
   /** Reads with the candidate at 30% errors after the healthy ones. Default 0. */
   readonly badTicks?: number;
   readonly onHalt?: "pause" | "rollback";
+  /** Evaluation interval. Default 250ms. */
+  readonly interval?: string;
   readonly consumers?: readonly string[];
 }
 
@@ -26,7 +28,7 @@ const LABELS = Object.fromEntries(NODES.map((n) => [n, { cohort: n.startsWith("v
 
 /** The plan as plain data (send it as JSON). */
 export function fleetPlan(options: FleetPlanOptions): Record<string, unknown> {
-  const healthy = options.healthyTicks ?? 400;
+  const healthy = options.healthyTicks ?? 60;
   const bad = options.badTicks ?? 0;
   const requests: unknown[] = [];
   const errors: unknown[] = [];
@@ -39,7 +41,7 @@ export function fleetPlan(options: FleetPlanOptions): Record<string, unknown> {
       total.errors += node === "v2-a" && tick >= healthy ? 30 : 1;
     }
     requests.push({ values: Object.fromEntries(NODES.map((n) => [n, totals[n]?.requests ?? 0])), labels: LABELS });
-    errors.push({ values: Object.fromEntries(NODES.map((n) => [n, totals[n]?.errors ?? 0])), labels: LABELS });
+    errors.push({ values: Object.fromEntries(NODES.map((n) => [n, totals[n]?.errors ?? 0])) });
   }
   const bakes = options.bakes ?? ["1s", "1s", "1s"];
   const stage = (name: string, candidatePercent: number, bake: string) => ({
@@ -50,7 +52,7 @@ export function fleetPlan(options: FleetPlanOptions): Record<string, unknown> {
   return {
     name: options.name,
     domain: options.domain,
-    interval: "250ms",
+    interval: options.interval ?? "250ms",
     onHalt: options.onHalt ?? "pause",
     consumers: options.consumers ?? ["billing"],
     defaults: { maxAge: "10s", timeouts: { stage: "5m", drain: "5m", sensorBlind: "5m" } },
