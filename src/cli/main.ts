@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { parseDurationMs } from "../plan/duration.ts";
+import { registerDemoCommand } from "./demo-command.ts";
 import { ExitCode, type ExitCodeValue, UsageError } from "./exit-codes.ts";
 import { registerManualCommands } from "./manual-commands.ts";
 import { type Output, processOutput } from "./output.ts";
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], out: Output = processOutput(
   registerStatusCommands(program, ctx);
   registerManualCommands(program, ctx);
   registerServeCommand(program, ctx);
+  registerDemoCommand(program, ctx);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return ctx.exitCode;

@@ -61,11 +61,20 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
     .option("--dry-run", "preflight and print what each stage would do, then exit")
     .option("--force", "start even when preflight fails (needs --reason)")
     .option("--reason <text>", "why --force is used (recorded)")
+    .option("--again", "start a new operation even if this exact plan already completed")
     .addOption(leaseTtlOption())
     .action(
       async (
         file: string,
-        opts: { store: string; json?: boolean; dryRun?: boolean; force?: boolean; reason?: string; leaseTtl: string },
+        opts: {
+          store: string;
+          json?: boolean;
+          dryRun?: boolean;
+          force?: boolean;
+          reason?: string;
+          leaseTtl: string;
+          again?: boolean;
+        },
       ) => {
         const leaseTtlMs = parseLeaseTtl(opts.leaseTtl);
         if (opts.force && !opts.reason) {
@@ -106,6 +115,8 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
               out,
               mode: opts.json ? "json" : "human",
               signal: abort.signal,
+              leaseTtlMs,
+              again: opts.again === true,
             }),
           );
         } finally {

@@ -30,11 +30,25 @@ export interface ForegroundOptions {
   /** Aborts the run (Ctrl-C): the runner stops and gives its lease up; the operation stays resumable. */
   readonly signal?: AbortSignal;
   readonly leaseTtlMs?: number;
+  /** Start a new operation even when the same plan already completed (default: report that one). */
+  readonly again?: boolean;
 }
 
 /** Creates (or attaches to) the operation for `loaded` and drives it in the foreground. */
 export async function runForeground(loaded: LoadedPlan, options: ForegroundOptions): Promise<ExitCodeValue> {
   const { store, out } = options;
+  const [latest] = await store.listOperations({ planName: loaded.plan.name, limit: 1 });
+  if (latest?.status === "completed" && latest.planHash === loaded.hash && options.again !== true) {
+    // A retried CI job must not roll the same change out twice.
+    out.error(
+      `airlock: plan ${loaded.plan.name} already completed as operation ${latest.id}; pass --again to run it again`,
+    );
+    const events = await store.listEvents(latest.id, 0, 1_000_000);
+    new EventPrinter(out, options.mode, loaded.plan).summary(
+      summarize(latest.id, loaded.plan.name, latest.status, events),
+    );
+    return ExitCode.completed;
+  }
   const id = `${loaded.plan.name}-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
   const created = await store.createOperation({
     id,

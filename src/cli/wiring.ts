@@ -7,12 +7,15 @@ import type { Plan } from "../plan/types.ts";
 import { commandSensorDefinition } from "../sensors/command/command-sensor.ts";
 import { fakeSensorDefinition } from "../sensors/fake/fake-sensor.ts";
 import { httpSensorDefinition } from "../sensors/http/http-sensor.ts";
+import { postgresSensor } from "../sensors/postgres/postgres-sensor.ts";
 import { prometheusSensorDefinition } from "../sensors/prometheus/prometheus-sensor.ts";
 import { type SensorRegistry, sensorRegistry } from "../sensors/registry.ts";
 import type { Sensor, SensorDefinition } from "../sensors/sensor.ts";
 import { commandTargetDefinition } from "../targets/command/command-target.ts";
 import { fakeTargetDefinition } from "../targets/fake/fake-target.ts";
+import { postgresMigrationTarget } from "../targets/postgres-migration/postgres-migration.ts";
 import { type TargetRegistry, targetRegistry } from "../targets/registry.ts";
+import { secretRotationTarget } from "../targets/secret-rotation/secret-rotation.ts";
 import type { Target, TargetDefinition } from "../targets/target.ts";
 import { builtinRouterTargetDefinition } from "../targets/traffic/builtin-router-target.ts";
 import { haproxyTargetDefinition } from "../targets/traffic/haproxy-target.ts";
@@ -32,6 +35,7 @@ export function builtinRegistries(): Registries {
       commandSensorDefinition,
       fakeSensorDefinition,
       prometheusSensorDefinition,
+      postgresSensor,
     ] as SensorDefinition[]),
     targets: targetRegistry([
       commandTargetDefinition,
@@ -39,6 +43,8 @@ export function builtinRegistries(): Registries {
       fakeTargetDefinition,
       haproxyTargetDefinition,
       builtinRouterTargetDefinition,
+      postgresMigrationTarget,
+      secretRotationTarget,
     ] as TargetDefinition[]),
   };
 }

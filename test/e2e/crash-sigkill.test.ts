@@ -37,9 +37,10 @@ function airlock(
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stderr?.resume();
+  const stderr: Buffer[] = [];
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
   const exit = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-  return { child, exit };
+  return { child, exit, stderr: () => Buffer.concat(stderr).toString("utf8") };
 }
 
 const dirs: string[] = [];
@@ -64,7 +65,7 @@ describe("airlock run under SIGKILL", () => {
       const args = ["run", PLAN, "--store", `sqlite:${db}`, "--lease-ttl", "1s", "--json"];
       for (let attempt = 0; ; attempt += 1) {
         expect(attempt).toBeLessThan(60);
-        const { child, exit } = airlock(args, env);
+        const { child, exit, stderr } = airlock(args, env);
         child.stdout?.resume();
         // Kill points are measured from the first event line, so they land inside the operation
         // whatever the process start-up costs on a loaded machine.
@@ -76,7 +77,7 @@ describe("airlock run under SIGKILL", () => {
         const code = await exit;
         clearTimeout(timer);
         if (code === 0) break;
-        expect(child.signalCode).toBe("SIGKILL");
+        expect(child.signalCode, `exit ${code}: ${stderr().slice(-2000)}`).toBe("SIGKILL");
         kills += 1;
       }
       const { child: eventsChild } = airlock(
