@@ -8,7 +8,14 @@ import type { ActionSpec } from "../targets/target.ts";
 import type { KindCheck } from "./check-kinds.ts";
 import { parseDurationMs } from "./duration.ts";
 import { toJson } from "./plan-hash.ts";
-import { COMPARISON_KEYS, CONDITION_GATE_NAMES, type ConditionSurface, DAY_NAMES, type PlanSurface } from "./schema.ts";
+import {
+  COMPARISON_KEYS,
+  CONDITION_GATE_NAMES,
+  type ConditionSurface,
+  canonicalTimeZone,
+  DAY_NAMES,
+  type PlanSurface,
+} from "./schema.ts";
 import type {
   AfterSpec,
   ChangeWindow,
@@ -75,7 +82,7 @@ export function normalisePlan(surface: PlanSurface, kinds: ValidKinds): Plan {
         days: unique(window.days.map((day) => DAY_NAMES.indexOf(day))).sort((a, b) => a - b),
         startMinute: minutes(window.from),
         endMinute: minutes(window.to),
-        timeZone: new Intl.DateTimeFormat("en-US", { timeZone: window.timeZone }).resolvedOptions().timeZone,
+        timeZone: canonicalTimeZone(window.timeZone) ?? unreachable(`unchecked time zone ${window.timeZone}`),
       }),
     ),
     consumers: unique(surface.consumers),

@@ -190,13 +190,23 @@ const timeOfDay = (allowEndOfDay: boolean) =>
       `expected a time HH:MM from 00:00 to ${allowEndOfDay ? "24:00" : "23:59"}, found ${JSON.stringify(issue.input)}`,
   });
 
-/** True when `Intl` knows the IANA time zone. Pure. */
-export function isKnownTimeZone(timeZone: string): boolean {
+/** Canonical names of the time zones seen so far; only known zones are kept, so it stays small. */
+const canonicalTimeZones = new Map<string, string>();
+
+/**
+ * The canonical IANA name of `timeZone` (`europe/berlin` → `Europe/Berlin`),
+ * or `undefined` when `Intl` does not know it. Pure (memoised: building a
+ * formatter per call is slow).
+ */
+export function canonicalTimeZone(timeZone: string): string | undefined {
+  const cached = canonicalTimeZones.get(timeZone);
+  if (cached !== undefined) return cached;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
+    const canonical = new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
+    canonicalTimeZones.set(timeZone, canonical);
+    return canonical;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -207,7 +217,7 @@ const windowSchema = z
     to: timeOfDay(true).describe("Local closing time, HH:MM (exclusive); before `from`: closes the next day."),
     timeZone: z
       .string()
-      .refine(isKnownTimeZone, {
+      .refine((timeZone) => canonicalTimeZone(timeZone) !== undefined, {
         error: (issue) => `expected an IANA time zone like Europe/Berlin, found ${JSON.stringify(issue.input)}`,
       })
       .describe("IANA time zone, e.g. Europe/Berlin or UTC."),
