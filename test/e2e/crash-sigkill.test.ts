@@ -31,7 +31,7 @@ function prng(seed: number): () => number {
 function airlock(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-): { child: ChildProcess; exit: Promise<number | null> } {
+): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [join(ROOT, "bin/airlock.js"), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
