@@ -1,0 +1,151 @@
+/**
+ * The demo's p99 latency per cohort, without Prometheus (the demo needs
+ * nothing but Node): it scrapes every sample service's `/metrics` and
+ * answers, on a loopback port, what
+ * `histogram_quantile(0.99, sum by (le) (rate(sample_request_duration_seconds_bucket{version=...}[window])))`
+ * would. Two `http` sensors read it, and the plan's latency guard divides one
+ * by the other (`examples/latency-guard.yaml` does the same with Prometheus).
+ *
+ * `GET /` → `{ observedAtMs, windowMs, legacy: {...}, candidate: {...} }`,
+ * each cohort `{ p99Seconds, p99OrLegacySeconds, requests }`. `p99Seconds` is
+ * `null` (the sensor reads "empty": fails closed) when the cohort served
+ * fewer than `minRequests` in the window or one of its nodes could not be
+ * scraped lately.
+ *
+ * `p99OrLegacySeconds` is what the guard divides: the cohort's p99, or —
+ * while every one of its nodes was scraped and together they served too few
+ * requests to judge (a candidate before it takes traffic) — the legacy p99,
+ * so the ratio is 1: nothing to judge yet. The engine starts a stage only
+ * while every guard can be evaluated, so a guard on a cohort without traffic
+ * must say something; a node that cannot be scraped still fails closed.
+ */
+import { type LocalHttpServer, sendJson, startLocalHttpServer } from "../util/local-http-server.ts";
+import { addDelta, type Buckets, histogramQuantile, parseBuckets, totalCount } from "./histogram-quantile.ts";
+import type { FleetNode } from "./sample-fleet.ts";
+
+/** The sample service's latency histogram. */
+const HISTOGRAM = "sample_request_duration_seconds";
+
+/** One cohort's window. */
+export interface CohortLatency {
+  /** p99 in seconds; `null` when it cannot be told. */
+  readonly p99Seconds: number | null;
+  /** `p99Seconds`, or the legacy p99 while the cohort served too few requests to judge (see above). */
+  readonly p99OrLegacySeconds: number | null;
+  /** Requests the window holds. */
+  readonly requests: number;
+}
+
+/** What the monitor serves. */
+export interface LatencyReport {
+  /** The oldest of the latest scrapes it is based on, ms since the epoch. */
+  readonly observedAtMs: number;
+  readonly windowMs: number;
+  readonly legacy: CohortLatency;
+  readonly candidate: CohortLatency;
+}
+
+/** A running monitor. */
+export interface LatencyMonitor {
+  /** `http://127.0.0.1:<port>/` */
+  readonly url: string;
+  report(): LatencyReport;
+  /** Stops scraping and serving. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startLatencyMonitor}. */
+export interface LatencyMonitorOptions {
+  readonly nodes: readonly FleetNode[];
+  /** Default 500. */
+  readonly scrapeMs?: number;
+  /** Default 10 000. */
+  readonly windowMs?: number;
+  /** Default 50. */
+  readonly minRequests?: number;
+}
+
+interface Scrape {
+  readonly atMs: number;
+  readonly buckets: Buckets;
+}
+
+/** Starts scraping at once and serving on a free loopback port. */
+export async function startLatencyMonitor(options: LatencyMonitorOptions): Promise<LatencyMonitor> {
+  const scrapeMs = options.scrapeMs ?? 500;
+  const windowMs = options.windowMs ?? 10_000;
+  const minRequests = options.minRequests ?? 50;
+  const history = new Map<string, Scrape[]>(options.nodes.map((node) => [node.name, []]));
+  const closed = new AbortController();
+
+  const scrapeOnce = async (node: FleetNode): Promise<void> => {
+    try {
+      const response = await fetch(`${node.url}/metrics`, {
+        signal: AbortSignal.any([closed.signal, AbortSignal.timeout(scrapeMs * 2)]),
+      });
+      if (!response.ok) return;
+      const scrapes = history.get(node.name) ?? [];
+      scrapes.push({ atMs: Date.now(), buckets: parseBuckets(await response.text(), HISTOGRAM) });
+      // Keep one scrape older than the window, to subtract from.
+      while (scrapes.length > 2 && (scrapes[1]?.atMs ?? 0) <= Date.now() - windowMs) scrapes.shift();
+      history.set(node.name, scrapes);
+    } catch {
+      // A missed scrape shows as staleness in the report.
+    }
+  };
+  const loop = (async () => {
+    while (!closed.signal.aborted) {
+      await Promise.all(options.nodes.map(scrapeOnce));
+      await new Promise((resolve) => setTimeout(resolve, scrapeMs));
+    }
+  })();
+
+  const window = (
+    which: FleetNode["cohort"],
+    nowMs: number,
+  ): { fresh: boolean; requests: number; p99: number | null } => {
+    const merged = new Map<number, number>();
+    let fresh = true;
+    for (const node of options.nodes.filter((candidate) => candidate.cohort === which)) {
+      const scrapes = history.get(node.name) ?? [];
+      const latest = scrapes.at(-1);
+      if (latest === undefined || latest.atMs < nowMs - 3 * scrapeMs) fresh = false;
+      if (latest === undefined) continue;
+      // The last scrape at or before the window's start; the first one while the window is younger.
+      const base = scrapes.findLast((scrape) => scrape.atMs <= latest.atMs - windowMs) ?? scrapes[0] ?? latest;
+      addDelta(merged, latest.buckets, base.buckets);
+    }
+    const requests = totalCount(merged);
+    const p99 = fresh && requests >= minRequests ? histogramQuantile(0.99, merged) : undefined;
+    return { fresh, requests, p99: p99 ?? null };
+  };
+
+  const report = (): LatencyReport => {
+    const nowMs = Date.now();
+    const latest = [...history.values()].map((scrapes) => scrapes.at(-1)?.atMs ?? 0);
+    const legacy = window("legacy", nowMs);
+    const candidate = window("candidate", nowMs);
+    const cohort = (own: typeof legacy): CohortLatency => ({
+      p99Seconds: own.p99,
+      p99OrLegacySeconds: own.p99 ?? (own.fresh && own.requests < minRequests ? legacy.p99 : null),
+      requests: own.requests,
+    });
+    return { observedAtMs: Math.min(...latest), windowMs, legacy: cohort(legacy), candidate: cohort(candidate) };
+  };
+
+  const server: LocalHttpServer = await startLocalHttpServer((_request, _body, response) =>
+    sendJson(response, 200, report()),
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${server.origin}/`,
+    report,
+    close() {
+      closing ??= (async () => {
+        closed.abort();
+        await Promise.all([server.close(), loop]);
+      })();
+      return closing;
+    },
+  };
+}
