@@ -2,7 +2,7 @@
  * The detector benchmark of issue 3: every scenario's operations, split into
  * chunks run on worker threads (or in process), then the 10k-node timing.
  */
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { evaluateStepMs } from "./evaluate-speed.ts";
 import { OPERATION_TICKS, type Scenario, scenarios } from "./scenarios.ts";
@@ -30,6 +30,9 @@ export interface BenchmarkOptions {
 export interface BenchmarkResults {
   readonly detectors: Record<string, DetectorFigures>;
   readonly evaluate10kNodesMsMedian: number;
+  readonly evaluate10kNodesCpuMsMedian: number;
+  /** 1-minute load average when the timing ran (the machine is shared). */
+  readonly loadAverageAtTiming: number;
   readonly timingNodes: number;
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
   readonly options: { readonly scale: number; readonly ticks: number };
@@ -71,8 +74,13 @@ async function runChunks(chunks: Chunk[], list: readonly Scenario[], options: Be
   const add = (key: string, tallies: Record<string, Tally>): void => {
     const into = raw.get(key);
     if (into === undefined) raw.set(key, tallies);
-    else
-      for (const [name, tally] of Object.entries(tallies)) into[name] ? merge(into[name], tally) : (into[name] = tally);
+    else {
+      for (const [name, tally] of Object.entries(tallies)) {
+        const existing = into[name];
+        if (existing === undefined) into[name] = tally;
+        else merge(existing, tally);
+      }
+    }
   };
   let done = 0;
   if (options.workers === 0) {
@@ -117,11 +125,14 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const list = scenarios(options.scale).filter(options.only ?? (() => true));
   const chunks = chunksOf(list, options.scale, options.ticks, Math.max(1, options.workers) * 4);
   const raw = await runChunks(chunks, list, options);
-  const evaluateMs = evaluateStepMs(options.timingNodes);
+  const timing = evaluateStepMs(options.timingNodes);
+  const load = loadavg()[0] ?? 0;
   const cpu = cpus();
   return {
     detectors: detectorFigures(list, raw),
-    evaluate10kNodesMsMedian: evaluateMs,
+    evaluate10kNodesMsMedian: timing.wallMs,
+    evaluate10kNodesCpuMsMedian: timing.cpuMs,
+    loadAverageAtTiming: load,
     timingNodes: options.timingNodes,
     machine: { cpu: cpu[0]?.model ?? "unknown", cores: cpu.length, node: process.version },
     options: { scale: options.scale, ticks: options.ticks },

@@ -66,7 +66,7 @@ function scenario(name: string, fleet: number, operations: number, extra: Partia
 /** All scenarios; `scale` < 1 shrinks operation counts (quick runs), never below 2. */
 export function scenarios(scale = 1): Scenario[] {
   const ops = (n: number): number => Math.max(2, Math.round(n * scale));
-  const fleetOnly = scale < 1 ? [20, 100] : [20, 100, 1000];
+  const fleetOnly = scale < 0.1 ? [20, 100] : [20, 100, 1000];
   const list: Scenario[] = [
     scenario("healthy", 20, ops(10_000)),
     scenario("healthy", 100, ops(10_000)),

@@ -151,10 +151,14 @@ describe("sequential detector", () => {
     expect(breachVerdict?.breaches.map((e) => e.test)).toContain("cohort");
   });
 
-  it("scores every node for the heat map", () => {
-    const fleet: TestFleet = { legacy: 2, candidates: 2, requests: 10, rate: healthy };
-    const { verdict } = run(fleet, 3);
-    expect(Object.keys(verdict?.scores ?? {}).sort()).toEqual(["c0", "c1", "cohort:candidate", "l0", "l1"]);
+  it("scores the nodes with evidence against them for the heat map, the others read as 0", () => {
+    const fleet: TestFleet = { legacy: 4, candidates: 4, requests: 10, rate: (node) => (node === "c1" ? 0.25 : 0.02) };
+    const { verdict } = run(fleet, 1);
+    const scores = verdict?.scores ?? {};
+    expect(scores.c1).toBeGreaterThan(0);
+    expect(scores.c1).toBeLessThan(1);
+    expect(scores.l0 ?? 0).toBe(0);
+    for (const value of Object.values(scores)) expect(value).toBeGreaterThan(0);
   });
 });
 

@@ -3,7 +3,8 @@
  * randomness; `step` never mutates the state it is given and returns a new
  * one; states are plain JSON and behave identically after a JSON round trip.
  * The math is in docs/detector.md; the kernels are `sequential-detector.ts`
- * and `ratio-rule.ts`.
+ * and `ratio-rule.ts`. `verdict.scores` lists the subjects whose score is
+ * above 0 (a node or the cohort absent from it scores 0).
  */
 import { nodeIndex } from "./node-registry.ts";
 import { divergentBaselines } from "./preflight.ts";
@@ -25,57 +26,111 @@ function dataOf(state: DetectorState, config: DetectorConfig): DetectorData {
   return data as DetectorData;
 }
 
-/** Merges duplicate node entries of one tick and lists the nodes not yet registered. */
+/** Reusable column buffers (a step is synchronous, so one set serves every call). */
+const scratch = {
+  capacity: 0,
+  index: new Int32Array(0),
+  requests: new Float64Array(0),
+  errors: new Float64Array(0),
+  changed: new Uint8Array(0),
+  candidate: new Uint8Array(0),
+  expectsTraffic: new Uint8Array(0),
+  scores: new Float64Array(0),
+  /** Node index of each entry (−1: not registered before this tick). */
+  lookup: new Int32Array(0),
+  /** Position of node i in this tick's input, valid when stamp[i] === stampNow. */
+  position: new Int32Array(0),
+  stamp: new Uint32Array(0),
+  stampNow: 0,
+};
+
+function reserve(entries: number, nodes: number): void {
+  if (scratch.capacity < entries) {
+    const size = Math.max(entries, scratch.capacity * 2);
+    scratch.capacity = size;
+    scratch.index = new Int32Array(size);
+    scratch.requests = new Float64Array(size);
+    scratch.errors = new Float64Array(size);
+    scratch.changed = new Uint8Array(size);
+    scratch.candidate = new Uint8Array(size);
+    scratch.expectsTraffic = new Uint8Array(size);
+    scratch.scores = new Float64Array(size);
+    scratch.lookup = new Int32Array(size);
+  }
+  if (scratch.stamp.length < nodes) {
+    const size = Math.max(nodes, scratch.stamp.length * 2);
+    scratch.position = new Int32Array(size);
+    scratch.stamp = new Uint32Array(size);
+    scratch.stampNow = 0;
+  }
+  scratch.stampNow = (scratch.stampNow + 1) >>> 0 || 1;
+}
+
+/** Registers unknown nodes, merges duplicate entries of one tick, and fills the scratch columns. */
 function collect(data: DetectorData, nodes: readonly NodeTick[]): { input: TickInput; names: string[] } {
   const known = nodeIndex(data.registry);
-  const fresh = new Map<string, NodeTick>();
-  for (const tick of nodes) if (!known.has(tick.node) && !fresh.has(tick.node)) fresh.set(tick.node, tick);
-  const newNames = [...fresh.keys()];
-  if (data.mode === "ratio") addRatioNodes(data, newNames);
-  else {
-    addSequentialNodes(
-      data,
-      newNames.filter((name) => fresh.get(name)?.changed !== true),
-      false,
-    );
-    addSequentialNodes(
-      data,
-      newNames.filter((name) => fresh.get(name)?.changed === true),
-      true,
-    );
+  reserve(nodes.length, data.registry.nodes.length + nodes.length);
+  const lookup = scratch.lookup;
+  let fresh: Map<string, boolean> | undefined;
+  for (let k = 0; k < nodes.length; k++) {
+    const tick = nodes[k] as NodeTick;
+    const i = known.get(tick.node);
+    lookup[k] = i ?? -1;
+    if (i !== undefined) continue;
+    fresh ??= new Map();
+    if (!fresh.has(tick.node)) fresh.set(tick.node, tick.changed);
+  }
+  if (fresh !== undefined) {
+    const names = [...fresh.keys()];
+    if (data.mode === "ratio") addRatioNodes(data, names);
+    else {
+      addSequentialNodes(
+        data,
+        names.filter((name) => fresh?.get(name) !== true),
+        false,
+      );
+      addSequentialNodes(
+        data,
+        names.filter((name) => fresh?.get(name) === true),
+        true,
+      );
+    }
   }
   const index = nodeIndex(data.registry);
-  const position = new Map<number, number>();
-  const input = {
-    count: 0,
-    index: [] as number[],
-    requests: [] as number[],
-    errors: [] as number[],
-    changed: [] as number[],
-    candidate: [] as number[],
-    expectsTraffic: [] as number[],
-  };
+  const { position, stamp, stampNow } = scratch;
   const names: string[] = [];
-  for (const tick of nodes) {
-    const i = index.get(tick.node) ?? -1;
+  let count = 0;
+  for (let k = 0; k < nodes.length; k++) {
+    const tick = nodes[k] as NodeTick;
+    const i = (lookup[k] ?? -1) >= 0 ? (lookup[k] ?? 0) : (index.get(tick.node) ?? 0);
     const requests = cleanCount(tick.requests);
     const errors = Math.min(requests, cleanCount(tick.errors));
-    const k = position.get(i);
-    if (k !== undefined) {
-      input.requests[k] = (input.requests[k] ?? 0) + requests;
-      input.errors[k] = (input.errors[k] ?? 0) + errors;
+    if (stamp[i] === stampNow) {
+      const k = position[i] ?? 0;
+      scratch.requests[k] = (scratch.requests[k] ?? 0) + requests;
+      scratch.errors[k] = (scratch.errors[k] ?? 0) + errors;
       continue;
     }
-    position.set(i, input.count);
-    input.index.push(i);
-    input.requests.push(requests);
-    input.errors.push(errors);
-    input.changed.push(tick.changed ? 1 : 0);
-    input.candidate.push(tick.cohort === "candidate" ? 1 : 0);
-    input.expectsTraffic.push(tick.expectsTraffic ? 1 : 0);
+    stamp[i] = stampNow;
+    position[i] = count;
+    scratch.index[count] = i;
+    scratch.requests[count] = requests;
+    scratch.errors[count] = errors;
+    scratch.changed[count] = tick.changed ? 1 : 0;
+    scratch.candidate[count] = tick.cohort === "candidate" ? 1 : 0;
+    scratch.expectsTraffic[count] = tick.expectsTraffic ? 1 : 0;
     names.push(tick.node);
-    input.count += 1;
+    count++;
   }
+  const input: TickInput = {
+    count,
+    index: scratch.index,
+    requests: scratch.requests,
+    errors: scratch.errors,
+    changed: scratch.changed,
+    candidate: scratch.candidate,
+    expectsTraffic: scratch.expectsTraffic,
+  };
   return { input, names };
 }
 
@@ -105,14 +160,15 @@ export const detector: DetectorApi = {
     const old = dataOf(state, config);
     const data = old.mode === "ratio" ? cloneRatioData(old) : cloneSequentialData(old);
     const { input, names } = collect(data, nodes);
-    const perEntry: number[] = new Array<number>(input.count).fill(0);
+    const perEntry = scratch.scores.fill(0, 0, input.count);
     const outcome =
       data.mode === "ratio"
         ? advanceRatio(data, config, atMs, input, perEntry)
         : advanceSequential(data, config, atMs, input, perEntry);
     const scores: Record<string, number> = {};
-    for (let k = 0; k < names.length; k++) scores[names[k] ?? ""] = perEntry[k] ?? 0;
-    if (outcome.cohortScore >= 0) scores["cohort:candidate"] = outcome.cohortScore;
+    // Sparse: a record of 10,000 keys would cost more than the whole evaluation; absent means 0.
+    for (let k = 0; k < names.length; k++) if ((perEntry[k] ?? 0) > 0) scores[names[k] ?? ""] = perEntry[k] ?? 0;
+    if (outcome.cohortScore > 0) scores["cohort:candidate"] = outcome.cohortScore;
     const verdict: Verdict = {
       breaches: outcome.breaches,
       blindNodes: outcome.blind.map((i) => data.registry.nodes[i] ?? ""),

@@ -30,6 +30,8 @@ export interface GridShape {
   readonly logWeights: readonly number[];
   /** ln u_j of the restart alternatives. */
   readonly restartLogWeights: readonly number[];
+  /** ln of the number of terms (for the cheap upper bound). */
+  readonly logTermCount: number;
 }
 
 /** Shape (sizes and log weights) of a grid. */
@@ -39,6 +41,7 @@ export function gridShape(grid: AlternativeGrid): GridShape {
     restartSize: grid.restartOddsRatios.length,
     logWeights: grid.weights.map(Math.log),
     restartLogWeights: grid.restartWeights.map(Math.log),
+    logTermCount: Math.log(grid.oddsRatios.length + grid.restartOddsRatios.length),
   };
 }
 
@@ -227,5 +230,5 @@ export function subjectScoreUpperBound(bank: SubjectBank, i: number, shape: Grid
     const term = logLate + (bank.restart[restartBase + j] ?? LOG_FLOOR) + (shape.restartLogWeights[j] ?? 0);
     if (term > max) max = term;
   }
-  return max + Math.log(shape.sprtSize + shape.restartSize);
+  return max + shape.logTermCount;
 }

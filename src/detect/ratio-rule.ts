@@ -84,7 +84,7 @@ export function advanceRatio(
   config: DetectorConfig,
   atMs: number,
   input: TickInput,
-  scores: number[] | undefined,
+  scores: Float64Array | undefined,
 ): StepOutcome {
   slide(data, atMs, config.referenceWindowMs, input);
   let fleetRequests = 0;

@@ -37,6 +37,12 @@ import type { SequentialData } from "./sequential-state.ts";
 import { cleanCount, type StepOutcome, type TickInput } from "./tick-input.ts";
 import type { DetectorConfig, Evidence, NodeBaseline } from "./types.ts";
 
+/**
+ * Candidates at which the cohort's tolerated log-ratio is still the node's; it
+ * shrinks as √(COHORT_POOLING / n) beyond, like the spread of a pooled rate
+ * among nodes whose rates differ by ~50% of their mean (3.5σ at every n).
+ */
+const COHORT_POOLING = 3;
 /** p1 this close to 1 leaves no room for an alternative: no test. */
 const MAX_NULL_RATE = 0.999;
 
@@ -206,7 +212,7 @@ export function advanceSequential(
   config: DetectorConfig,
   atMs: number,
   input: TickInput,
-  scores: number[] | undefined,
+  scores: Float64Array | undefined,
 ): StepOutcome {
   if (data.steps === 0) {
     const share = initialLogInvShare(data.registry.nodes.length);
@@ -268,7 +274,8 @@ export function advanceSequential(
     }
     if (n > 0) updateSubject(bank, i, n, e, p1 === fleetP1 ? fleetFactors : nodeFactors(cache, i, p1), shape);
     const threshold = (data.logInvShare[i] ?? 0) + testsLog;
-    if (scores === undefined && subjectScoreUpperBound(bank, i, shape) < threshold) continue;
+    const upper = subjectScoreUpperBound(bank, i, shape);
+    if (upper < threshold && (scores === undefined || upper <= 0)) continue;
     const result = subjectScore(bank, i, shape);
     if (scores !== undefined) scores[k] = Math.max(0, result.score) / threshold;
     if (result.score >= threshold) {
@@ -307,8 +314,8 @@ function advanceCohort(
   counts[1] = (counts[1] ?? 0) + totals.candidateErrors;
   counts[2] = (counts[2] ?? 0) + totals.legacyRequests;
   counts[3] = (counts[3] ?? 0) + totals.legacyErrors;
-  // Node-to-node heterogeneity averages out in a pool: the tolerated ratio shrinks as 1/√(candidates).
-  const cohortRatio = 1 + (config.ratio - 1) / Math.sqrt(totals.candidatesWithTraffic);
+  // Node-to-node heterogeneity averages out in a pool: the log of the tolerated ratio shrinks as √(3/candidates).
+  const cohortRatio = config.ratio ** Math.min(1, Math.sqrt(COHORT_POOLING / totals.candidatesWithTraffic));
   const factor = Math.max(cohortRatio, 1 + config.minDelta / referenceLower);
   const theta = (factor * totals.candidateRequests) / (factor * totals.candidateRequests + totals.legacyRequests);
   const errors = totals.candidateErrors + totals.legacyErrors;
