@@ -4,6 +4,7 @@
  * `{"event":"sample-started","url":...,"name":...,"version":...,"pid":...}` when ready;
  * on SIGTERM or SIGINT it quiesces, then closes.
  */
+import { parseFlagOptions } from "./flags/flag-options.ts";
 import { parseSampleArgs } from "./sample-cli-options.ts";
 import { startSampleService } from "./sample-service.ts";
 
@@ -12,8 +13,16 @@ if (!parsed.ok) {
   process.stderr.write(`sample: ${parsed.message}\n`);
   process.exit(2);
 }
+const flags = parseFlagOptions(process.env);
+if (!flags.ok) {
+  process.stderr.write(`sample: ${flags.message}\n`);
+  process.exit(2);
+}
 try {
-  const service = await startSampleService(parsed.value);
+  const service = await startSampleService({
+    ...parsed.value,
+    ...(flags.value === undefined ? {} : { flags: flags.value }),
+  });
   const { url, name, version } = service;
   process.stdout.write(`${JSON.stringify({ event: "sample-started", url, name, version, pid: process.pid })}\n`);
   const stop = (): void => {

@@ -13,6 +13,7 @@
  * - `GET /drain` → {@link DrainReport}
  * - `POST /quiesce` → `{ quiesced: true, report }` (idempotent)
  * - `GET /config`, `POST /config` (a {@link WorkConfigPatch}) → the config in force
+ * - `GET /flag?key=K` — with `flags`: evaluates the flag for targeting key K (see `flags/flag-evaluator.ts`)
  *
  * Control endpoints are unauthenticated: bind it to loopback only.
  */
@@ -21,6 +22,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BackgroundWork, type DbSpec, type DrainReport, type JobsSpec } from "./background-work.ts";
+import { type FlagEvaluatorOptions, startFlagEvaluator } from "./flags/flag-evaluator.ts";
 import { HoldRegistry } from "./hold-registry.ts";
 import { logNormalSampler } from "./latency-distribution.ts";
 import { createSampleMetrics } from "./sample-metrics.ts";
@@ -37,6 +39,8 @@ export interface SampleServiceOptions extends WorkConfig {
   readonly name: string;
   readonly jobs?: JobsSpec;
   readonly db?: DbSpec;
+  /** In-process flag evaluation on `GET /flag`, with its metrics on `/metrics`. */
+  readonly flags?: FlagEvaluatorOptions;
   /** Buffered records are flushed this often. Default 1000. */
   readonly flushIntervalMs?: number;
   /** Uniform [0, 1) source; default `Math.random`. Inject a seeded one for reproducible tests. */
@@ -84,6 +88,7 @@ export async function startSampleService(options: SampleServiceOptions): Promise
     },
   );
   const identity = { name: options.name, version: options.version };
+  const flags = options.flags === undefined ? undefined : await startFlagEvaluator(options.flags, options.name, random);
 
   const drainReport = (): DrainReport => ({
     inflightRequests,
@@ -175,6 +180,10 @@ export async function startSampleService(options: SampleServiceOptions): Promise
       return sendJson(res, 200, { quiesced: true, report: drainReport() });
     }
     if (endpoint === "GET /config") return sendJson(res, 200, config);
+    if (endpoint === "GET /flag" && flags !== undefined) {
+      const answer = flags.request(url.searchParams.get("key") ?? undefined);
+      return sendJson(res, answer.status, answer.body);
+    }
     if (endpoint === "POST /config") {
       const result = setConfig(await readJson(req));
       return result.ok
@@ -184,7 +193,7 @@ export async function startSampleService(options: SampleServiceOptions): Promise
     if (endpoint === "GET /metrics") {
       const { contentType, text } = await metrics.render();
       res.writeHead(200, { "content-type": contentType });
-      res.end(text);
+      res.end(flags === undefined ? text : text + (await flags.metricsText()));
       return;
     }
     sendJson(res, 404, { error: "not-found" });
@@ -218,6 +227,7 @@ export async function startSampleService(options: SampleServiceOptions): Promise
     close: () => {
       closing ??= (async () => {
         holds.releaseAll();
+        flags?.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await Promise.all([closed, background.close()]);
