@@ -13,6 +13,12 @@
  *
  * Servers need health checks (`check`) for the `ready` gates: a server
  * HAProxy reports as `no check` is never counted as UP.
+ *
+ * Displaced work comes from `show sess` ages, which HAProxy prints in whole
+ * seconds and, for a request on a reused keep-alive connection, counts from
+ * when that connection went idle. Both make the count conservative: a request
+ * that started just after the action may count as displaced until it
+ * finishes, which delays a seal and never skips one.
  */
 import { z } from "zod";
 import { HaproxyDriver } from "./haproxy/haproxy-driver.ts";

@@ -8,14 +8,16 @@
  * has work until it is quiesced). Router statistics update asynchronously,
  * so checks poll until they hold; no check depends on wall-clock thresholds.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningSampleService, startSampleService } from "../../sample/sample-service.ts";
 import type { ReadContext, Reading } from "../../sensors/sensor.ts";
 import type { ActionRequest, ActionSpec, Target, TargetDefinition } from "../target.ts";
-import { holdRequestThroughRouter, type ReleaseHeldRequest } from "./router-driver.contract.ts";
+import type { ReleaseHeldRequest } from "./router-driver.contract.ts";
 import type { RouterDriver } from "./router-driver.ts";
 import type { TrafficConfig } from "./traffic-config.ts";
 import { planTrafficRollback } from "./traffic-rollback.ts";
@@ -76,6 +78,45 @@ async function eventually(check: () => Promise<void>, attempts = 200): Promise<v
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/**
+ * Holds a request on `server` through the router, each attempt on a new
+ * connection. HAProxy dates a stream on a reused keep-alive connection from
+ * when that connection went idle, so a request sent after an action on a
+ * connection idle since before it counts as displaced (conservatively); a
+ * fresh connection keeps "started after the action" unambiguous.
+ */
+async function holdOnFreshConnection(
+  routerUrl: string,
+  backendUrl: string,
+  server: string,
+): Promise<ReleaseHeldRequest> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const key = randomUUID();
+    let answered = false;
+    const status = new Promise<number>((resolve, reject) => {
+      const request = get(`${routerUrl}/hold?key=${key}&on=${encodeURIComponent(server)}`, { agent: false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      request.on("error", reject);
+    }).finally(() => {
+      answered = true;
+    });
+    while (!answered) {
+      const holds = (await (await fetch(`${backendUrl}/holds`)).json()) as { holds: string[] };
+      if (holds.holds.includes(key)) {
+        return async () => {
+          await fetch(`${backendUrl}/holds/${key}/release`, { method: "POST" });
+          return status;
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await status; // landed on another server, which answered at once
+  }
+  throw new Error(`could not hold a request on ${server}`);
 }
 
 function valuesOf(reading: Reading): Readonly<Record<string, number>> {
@@ -150,7 +191,7 @@ export function describeTrafficTargetE2e(name: string, setup: () => Promise<Traf
     const hold = async (server: string): Promise<ReleaseHeldRequest> => {
       const sample = fixture.fleet.get(server);
       if (sample === undefined) throw new Error(`no sample ${server}`);
-      const release = await holdRequestThroughRouter(fixture.routerUrl, sample.url, server);
+      const release = await holdOnFreshConnection(fixture.routerUrl, sample.url, server);
       held.push(release);
       return release;
     };
@@ -171,8 +212,12 @@ export function describeTrafficTargetE2e(name: string, setup: () => Promise<Traf
       target = newTarget();
     });
 
+    afterEach(async () => {
+      // A failed scenario must not leave requests in flight for the next one (releasing twice is harmless).
+      await Promise.allSettled(held.splice(0).map((release) => release()));
+    });
+
     afterAll(async () => {
-      await Promise.allSettled(held.map((release) => release()));
       await Promise.allSettled(targets.map((created) => created.close?.()));
       await fixture?.driver.close();
       await fixture?.teardown();
