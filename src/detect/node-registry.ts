@@ -1,6 +1,6 @@
 /**
- * Node bookkeeping shared by both modes: names ↔ indices, the flags last seen,
- * and blind-node tracking. Plain arrays (JSON), mutated in place by a step
+ * Node bookkeeping shared by both modes: names ↔ indices and blind-node
+ * tracking. Plain arrays (JSON), mutated in place by a step
  * that works on a copy.
  *
  * Blind rule: a node that expects traffic is blind once it has had no request
@@ -15,8 +15,6 @@
 export interface NodeRegistry {
   /** Index → name. Replaced (not mutated) when a node is added, so it can key caches. */
   nodes: string[];
-  readonly changed: number[];
-  readonly candidate: number[];
   readonly silentTicks: number[];
   readonly silentExpectedRequests: number[];
 }
@@ -28,15 +26,13 @@ export const BLIND_EXPECTED_REQUESTS = 10;
 
 /** Empty registry. */
 export function createRegistry(): NodeRegistry {
-  return { nodes: [], changed: [], candidate: [], silentTicks: [], silentExpectedRequests: [] };
+  return { nodes: [], silentTicks: [], silentExpectedRequests: [] };
 }
 
 /** Copy with fresh mutable arrays (`nodes` is shared: it is replaced, never mutated). */
 export function cloneRegistry(registry: NodeRegistry): NodeRegistry {
   return {
     nodes: registry.nodes,
-    changed: registry.changed.slice(),
-    candidate: registry.candidate.slice(),
     silentTicks: registry.silentTicks.slice(),
     silentExpectedRequests: registry.silentExpectedRequests.slice(),
   };
@@ -47,8 +43,6 @@ export function addNodes(registry: NodeRegistry, names: readonly string[]): void
   if (names.length === 0) return;
   registry.nodes = registry.nodes.concat(names);
   for (let k = 0; k < names.length; k++) {
-    registry.changed.push(0);
-    registry.candidate.push(0);
     registry.silentTicks.push(0);
     registry.silentExpectedRequests.push(0);
   }

@@ -107,8 +107,6 @@ export function advanceRatio(
   const minRequests = Math.max(1, config.minRequests);
   for (let k = 0; k < input.count; k++) {
     const i = input.index[k] ?? 0;
-    data.registry.changed[i] = input.changed[k] === 1 ? 1 : 0;
-    data.registry.candidate[i] = input.candidate[k] === 1 ? 1 : 0;
     const n = cleanCount(input.requests[k] ?? 0);
     if (trackSilence(data.registry, i, n, input.expectsTraffic[k] === 1, fleetMean)) blind.push(i);
     const requests = data.windowRequests[i] ?? 0;

@@ -255,8 +255,6 @@ export function advanceSequential(
     const e = Math.min(n, cleanCount(input.errors[k] ?? 0));
     const changed = input.changed[k] === 1;
     const candidate = input.candidate[k] === 1;
-    registry.changed[i] = changed ? 1 : 0;
-    registry.candidate[i] = candidate ? 1 : 0;
     data.nodeLongRequests[i] = (data.nodeLongRequests[i] ?? 0) + n;
     data.nodeLongErrors[i] = (data.nodeLongErrors[i] ?? 0) + e;
     data.nodeShortRequests[i] = (data.nodeShortRequests[i] ?? 0) + n;
