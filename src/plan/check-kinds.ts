@@ -8,6 +8,7 @@
 import type { SensorRegistry } from "../sensors/registry.ts";
 import type { TargetRegistry } from "../targets/registry.ts";
 import type { Json, TargetDefinition } from "../targets/target.ts";
+import { closestName } from "./closest-name.ts";
 import type { PathSegment } from "./source-map.ts";
 import { type PlanIssue, validateWith } from "./validate-with.ts";
 
@@ -109,7 +110,17 @@ function checkActions(
 
 function unknownKind(path: PathSegment[], what: string, found: string, known: readonly string[]): PlanIssue {
   const choices = known.length === 0 ? "none are registered" : `known: ${[...known].sort().join(", ")}`;
-  return { path, message: `unknown ${what} ${JSON.stringify(found)} (${choices})`, pointAt: "value" };
+  return {
+    path,
+    message: `unknown ${what} ${JSON.stringify(found)}${didYouMean(found, known)} (${choices})`,
+    pointAt: "value",
+  };
+}
+
+/** `; did you mean "x"?` for a near miss, otherwise nothing. */
+export function didYouMean(found: string, known: Iterable<string>): string {
+  const suggestion = closestName(found, known);
+  return suggestion === undefined ? "" : `; did you mean ${JSON.stringify(suggestion)}?`;
 }
 
 /** The non-empty string at `value[key]`, if `value` is a mapping that has one. */

@@ -6,7 +6,7 @@
  * one mistake gives one error.
  */
 
-import { isRecord, type ResolvedTarget } from "./check-kinds.ts";
+import { didYouMean, isRecord, type ResolvedTarget } from "./check-kinds.ts";
 import { CONDITION_GATE_NAMES, TARGET_SENSOR_PREFIX } from "./schema.ts";
 import type { PathSegment } from "./source-map.ts";
 import type { PlanIssue } from "./validate-with.ts";
@@ -43,7 +43,10 @@ function checkReference(
       targetSensors.length === 0 ? "none" : targetSensors.map((s) => TARGET_SENSOR_PREFIX + s).join(", ");
     return {
       path,
-      message: `target kind "${targetKind}" provides no sensor "${own}" (it provides: ${provided})`,
+      message: `target kind "${targetKind}" provides no sensor "${own}"${didYouMean(
+        name,
+        targetSensors.map((s) => TARGET_SENSOR_PREFIX + s),
+      )} (it provides: ${provided})`,
       pointAt: "value",
     };
   }
@@ -51,7 +54,7 @@ function checkReference(
   const defined = planSensors.length === 0 ? "no sensors are defined" : `defined: ${planSensors.join(", ")}`;
   return {
     path,
-    message: `undefined sensor "${name}" (${defined}; target sensors are written target.<name>)`,
+    message: `undefined sensor "${name}"${didYouMean(name, planSensors)} (${defined}; target sensors are written target.<name>)`,
     pointAt: "value",
   };
 }

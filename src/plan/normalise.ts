@@ -30,10 +30,10 @@ import type {
 } from "./types.ts";
 
 /** Timeouts when neither the stage nor `defaults.timeouts` sets them. */
-export const DEFAULT_TIMEOUTS: Timeouts = { stageMs: 3_600_000, drainMs: 1_800_000, sensorBlindMs: 120_000 };
+const DEFAULT_TIMEOUTS: Timeouts = { stageMs: 3_600_000, drainMs: 1_800_000, sensorBlindMs: 120_000 };
 
 /** A sensor's default `maxAge` is this many evaluation intervals. */
-export const DEFAULT_MAX_AGE_INTERVALS = 3;
+const DEFAULT_MAX_AGE_INTERVALS = 3;
 
 type StageSurface = PlanSurface["stages"][number];
 type TimeoutsSurface = NonNullable<StageSurface["timeouts"]>;
@@ -95,7 +95,7 @@ export function normalisePlan(surface: PlanSurface, kinds: ValidKinds): Plan {
 }
 
 /** Converts a surface condition (`{ sensor, max: 0 }`) to a {@link Condition}. Pure. */
-export function normaliseCondition(surface: ConditionSurface): Condition {
+function normaliseCondition(surface: ConditionSurface): Condition {
   const { sensor, divideBy, where, expectNodes, aggregate, consecutive, label } = surface;
   const key = (Object.keys(COMPARISON_KEYS) as (keyof typeof COMPARISON_KEYS)[]).find(
     (name) => surface[name] !== undefined,

@@ -73,6 +73,13 @@ guards:
     expect(errorsOf(source).every((error) => error.file === "plan.yaml")).toBe(true);
   });
 
+  it("ignores a JSON plan's $schema member", () => {
+    const plan = { $schema: "../schema/plan.schema.json", ...examplePlan() };
+    const withSchema = parsePlan(JSON.stringify(plan), "plan.json", registries);
+    const without = parsePlan(JSON.stringify(examplePlan()), "plan.json", registries);
+    expect(withSchema.ok && without.ok && withSchema.hash === without.hash).toBe(true);
+  });
+
   it("points a missing field at the mapping it belongs in", () => {
     const errors = errorsOf(
       MINIMAL.replace("    action: { type: weight, candidatePercent: 100 }\n", "    gates: {}\n"),
@@ -183,6 +190,21 @@ guards:
           message:
             'target kind "traffic" provides no sensor "failures" (it provides: target.ready, target.displaced, target.requests, target.errors)',
         },
+      ]);
+    });
+
+    it("suggests the closest name for a near miss", () => {
+      const errors = errorsOf(
+        exampleWith((plan) => {
+          const [stage] = plan.stages as { gates: { drained: { sensor: string }[] } }[];
+          const [condition] = stage?.gates.drained ?? [];
+          if (condition) condition.sensor = "legacy_inflite";
+          Object.assign(plan.sensors as object, { extra: { kind: "htp", url: "http://127.0.0.1:1/", path: "$" } });
+        }),
+      );
+      expect(errors.map((error) => error.message)).toEqual([
+        'unknown sensor kind "htp"; did you mean "http"? (known: fake, http)',
+        expect.stringMatching(/^undefined sensor "legacy_inflite"; did you mean "legacy_inflight"\? /),
       ]);
     });
 

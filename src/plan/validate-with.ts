@@ -111,7 +111,7 @@ function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
 }
 
 /** Short description of a found value for messages ("the string \"x\"", "a list"). */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null (an empty value)";
   if (typeof value === "string") {
