@@ -89,6 +89,7 @@ export async function driveOperation(
   let lastSeq = (await store.listEvents(operation.id, 0, 1_000_000)).at(-1)?.seq ?? 0;
   const runtime = buildRuntime(loaded.plan, loaded.file, options.registries);
   let stop: RunnerStop;
+  let leaseLosses = 0;
   try {
     for (;;) {
       const runner = new Runner({
@@ -116,6 +117,13 @@ export async function driveOperation(
       } finally {
         clearInterval(ticker);
       }
+      if (stop.kind === "lease-lost" && leaseLosses < 5) {
+        // A slow tick can outlive the lease; a fresh runner re-reads the stored state and
+        // either takes the lease again or finds the controller that took over.
+        leaseLosses += 1;
+        out.error(`airlock: runner lease lost (${stop.message}); re-acquiring`);
+        continue;
+      }
       if (stop.kind !== "busy") break;
       out.error(
         `airlock: operation ${operation.id} is run by another controller (${stop.holder}); following its events`,
@@ -123,6 +131,13 @@ export async function driveOperation(
       const followed = await follow(store, operation.id, lastSeq, printer, clock, options.signal);
       lastSeq = followed.lastSeq;
       stop = followed.stop;
+      if (stop.kind === "lease-lost" && leaseLosses < 5) {
+        // A slow tick can outlive the lease; a fresh runner re-reads the stored state and
+        // either takes the lease again or finds the controller that took over.
+        leaseLosses += 1;
+        out.error(`airlock: runner lease lost (${stop.message}); re-acquiring`);
+        continue;
+      }
       if (stop.kind !== "busy") break;
       out.error(`airlock: the runner lease of ${operation.id} lapsed; taking the operation over`);
     }

@@ -58,6 +58,9 @@ export type RunnerStop =
 
 class LeaseLost extends Error {}
 
+/** Minimum time between two drift checks of a sealing stage. */
+const DRIFT_CHECK_MS = 2_000;
+
 const TERMINAL: ReadonlySet<OperationStatus> = new Set(["completed", "rolled_back", "failed", "abandoned"]);
 
 /** Runs one operation for as long as it holds the runner lease. Not reusable across operations. */
@@ -71,6 +74,7 @@ export class Runner {
   #status: OperationStatus = "pending";
   #version = 0;
   #lastCommitAtMs = 0;
+  #lastDriftCheckMs = 0;
 
   /** @param options see {@link RunnerOptions}; defaults: lease TTL 15 s, margin 3 s. */
   constructor(options: RunnerOptions) {
@@ -130,6 +134,7 @@ export class Runner {
       }
       if (TERMINAL.has(this.#status)) return { kind: "terminal", status: this.#status };
       const { engine, plan, clock } = this.#o;
+      await this.#checkDriftIfDue();
       const phase = this.#state.phase;
       const stage: Pick<ReadContext, "stageAppliedAtMs" | "stageAction"> =
         phase.kind === "sealing"
@@ -175,6 +180,20 @@ export class Runner {
       }
       await this.#o.clock.sleep(this.#o.plan.intervalMs, signal);
     }
+  }
+
+  /**
+   * While a forward stage seals, re-observes the target now and then: a weight
+   * changed by hand or a reload that wiped runtime state is a halt reason
+   * (the engine decides), never silently overwritten by the next stage.
+   */
+  async #checkDriftIfDue(): Promise<void> {
+    const phase = this.#state.phase;
+    if (phase.kind !== "sealing" || phase.cursor.track !== "forward") return;
+    const nowMs = realClock.nowMs();
+    if (nowMs - this.#lastDriftCheckMs < Math.max(this.#o.plan.intervalMs, DRIFT_CHECK_MS)) return;
+    this.#lastDriftCheckMs = nowMs;
+    await this.#observe("drift-check", phase.intent, phase.cursor);
   }
 
   /** Gives the runner lease up so another controller can take over at once. Idempotent. */
@@ -264,6 +283,7 @@ export class Runner {
       this.#state = result.state;
       return { ok: true };
     }
+    await this.#renewLeaseIfDue();
     const lease = this.#requireLease();
     const committed = await this.#o.store.commit({
       operationId: this.#o.operationId,
@@ -388,8 +408,9 @@ export class Runner {
     return this.#lease;
   }
 
+  /** Renews once half of the lease time beyond the margin has passed, so a commit always has the margin left. */
   async #renewLeaseIfDue(): Promise<void> {
-    if (realClock.nowMs() - this.#leaseRenewedAtMs >= this.#ttlMs / 3) await this.#renewLease();
+    if (realClock.nowMs() - this.#leaseRenewedAtMs >= (this.#ttlMs - this.#marginMs) / 2) await this.#renewLease();
   }
 
   /** Renews the lease; a refusal or a changed token means another controller took over. */
