@@ -61,7 +61,7 @@ describe("the demo's plan", () => {
       frontendPort: 40997,
       nodes,
     });
-    expect(config).toContain(`stats socket ${socket} mode 600 level admin`);
+    expect(config).toContain(`stats socket ${socket} mode 600 level admin maxconn 64 backlog 256`);
     expect(config).toContain("backend be_demo");
     expect(config).toMatch(/server v1-a 127\.0\.0\.1:41000 weight 100$/m);
     expect(config).toMatch(/server v2-a 127\.0\.0\.1:41003 weight 0$/m);

@@ -43,7 +43,9 @@ export function renderDemoHaproxyConfig(input: {
 }): string {
   return [
     "global",
-    `  stats socket ${input.socketPath} mode 600 level admin`,
+    // Room for the engine's parallel sensor reads (one command per connection): with the
+    // default of 10, a Unix socket refuses the rest with EAGAIN.
+    `  stats socket ${input.socketPath} mode 600 level admin maxconn 64 backlog 256`,
     "  stats timeout 30s",
     `  server-state-file ${input.stateFilePath}`,
     "",
