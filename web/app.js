@@ -17,19 +17,19 @@ function showTokenState() {
   tokenButton.textContent = token() === "" ? "Set token" : "Forget token";
 }
 
+// Signing in or out from the header reloads the view (reads may now work);
+// a token given to a command button takes effect without losing the view.
 tokenButton.addEventListener("click", async () => {
-  if (token() !== "") {
-    setToken("");
-    return;
+  if (token() !== "") setToken("");
+  else {
+    const value = await askToken("Reads may need a read token; halt, resume and rollback need the admin token.");
+    if (value === null) return;
+    setToken(value);
   }
-  const value = await askToken("Reads may need a read token; halt, resume and rollback need the admin token.");
-  if (value !== null) setToken(value);
-});
-
-onTokenChange(() => {
-  showTokenState();
   route();
 });
+
+onTokenChange(showTokenState);
 
 function route() {
   current.abort();

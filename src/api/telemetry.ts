@@ -70,16 +70,16 @@ export class Telemetry {
     return this.#ticks.get(operationId) ?? [];
   }
 
-  /** The latest detector scores of an operation, with their time. */
+  /** The latest detector score of each subject (node or cohort) of an operation, and when the newest was recorded. */
   latestScores(
     operationId: string,
   ): { readonly atMs: number; readonly values: Readonly<Record<string, number>> } | undefined {
-    const ticks = this.#ticks.get(operationId) ?? [];
-    for (let i = ticks.length - 1; i >= 0; i--) {
-      const tick = ticks[i];
-      if (tick?.scores !== undefined) return { atMs: tick.atMs, values: tick.scores };
+    let latest: { atMs: number; values: Record<string, number> } | undefined;
+    for (const tick of this.#ticks.get(operationId) ?? []) {
+      if (tick.scores === undefined) continue;
+      latest = { atMs: tick.atMs, values: { ...latest?.values, ...tick.scores } };
     }
-    return undefined;
+    return latest;
   }
 
   /** Operations with recorded ticks. */

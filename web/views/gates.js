@@ -26,7 +26,7 @@ export function gates(detail) {
         h(
           "tr",
           { class: check.ok ? "ok" : "waiting" },
-          h("td", { "aria-label": check.ok ? "holds" : "waiting" }, check.ok ? "✔" : "⏳"),
+          h("td", { "aria-label": check.ok ? "holds" : "waiting" }, check.ok ? "✔" : "○"),
           h("td", {}, check.gate),
           h("td", {}, check.label),
           h("td", { class: "num" }, check.observed),

@@ -58,7 +58,7 @@ export function heatmap(detail, telemetry) {
             const values = node.values.slice(start);
             const latest = [...values].reverse().find((v) => v !== null) ?? null;
             const score = scores[node.node];
-            const suspect = suspects.has(node.node) || (score ?? 0) >= 1;
+            const suspect = suspects.has(node.node) || suspects.has(`cohort:${node.cohort}`) || (score ?? 0) >= 1;
             const cells = h("div", { class: "cells" });
             for (const value of values) {
               const cell = h("span", { class: "cell", title: value === null ? "no traffic" : percent(value) });
@@ -83,6 +83,17 @@ export function heatmap(detail, telemetry) {
             );
           }),
         ),
+      ),
+    );
+  }
+  for (const [subject, score] of Object.entries(scores)) {
+    if (!subject.startsWith("cohort:")) continue;
+    const cohort = subject.slice("cohort:".length);
+    parts.push(
+      h(
+        "p",
+        { class: score >= 1 ? "cohort suspect" : "cohort" },
+        `Cohort test (${cohort} nodes pooled vs the rest): score ${score.toFixed(2)}× its threshold`,
       ),
     );
   }
