@@ -79,6 +79,37 @@ function stampOf(metadata: Json | undefined): AirlockStamp | undefined {
   };
 }
 
+interface SchemaError {
+  readonly instancePath?: string;
+  readonly message?: string;
+  readonly params?: {
+    readonly allowedValues?: unknown[];
+    readonly additionalProperty?: string;
+    readonly missingProperty?: string;
+  };
+}
+
+/** flagd-core's schema failure (a JSON list of ajv errors after a prefix) as one line per distinct error. Pure. */
+function schemaErrors(message: string): string {
+  let errors: unknown;
+  try {
+    errors = JSON.parse(message.slice(message.indexOf("[")));
+  } catch {
+    return message;
+  }
+  if (!Array.isArray(errors)) return message;
+  const lines = new Set<string>();
+  for (const error of errors as SchemaError[]) {
+    const { allowedValues, additionalProperty, missingProperty } = error.params ?? {};
+    const detail = allowedValues?.join(", ") ?? additionalProperty ?? missingProperty;
+    lines.add(
+      `${error.instancePath || "/"} ${error.message ?? "is invalid"}${detail === undefined ? "" : ` (${detail})`}`,
+    );
+  }
+  const all = [...lines];
+  return all.length <= 2 ? all.join("; ") : `${all.slice(0, 2).join("; ")} (+${all.length - 2} more)`;
+}
+
 /**
  * Validates flag file text the way flagd does, strictly (JSON, the flagd
  * schema, default variant among the variants, targeting that compiles), and
@@ -95,7 +126,7 @@ export function parseFlagFile(text: string, flagKey: string, variants: RolloutVa
     new MemoryStorage(SILENT).setConfigurations(text, true);
   } catch (error) {
     const cause = (error as Error).cause;
-    const detail = cause instanceof Error ? `${(error as Error).message}: ${cause.message}` : (error as Error).message;
+    const detail = cause instanceof Error ? cause.message : schemaErrors((error as Error).message);
     return { ok: false, code: "malformed", message: `not a valid flagd flag definition: ${truncate(detail, 400)}` };
   }
   if (!isObject(document) || !isObject(document.flags)) {
