@@ -30,6 +30,7 @@ const ServerStatSchema = z.object({
   queued: Count,
   requestsTotal: Count,
   errorsTotal: Count,
+  url: z.string().optional(),
 });
 const ServersAnswer = z.object({ servers: z.array(ServerStatSchema) });
 const SessionsAnswer = z.object({ sessions: z.array(z.object({ server: z.string(), ageMs: z.number().min(0) })) });
@@ -55,7 +56,7 @@ export class BuiltinRouterDriver implements RouterDriver {
   async servers(signal: AbortSignal): Promise<TargetResult<readonly ServerStat[]>> {
     if (this.closed) return CLOSED;
     const answer = await adminRequest(this.client, { method: "GET", path: "/servers", schema: ServersAnswer }, signal);
-    return answer.ok ? { ok: true, value: answer.value.servers } : answer;
+    return answer.ok ? { ok: true, value: answer.value.servers.map(withAddress) } : answer;
   }
 
   /** Every in-flight request with its server and age (`GET /sessions`). */
@@ -109,4 +110,13 @@ export class BuiltinRouterDriver implements RouterDriver {
     const answer = await adminRequest(this.client, { method: "PUT", path, body, schema: ServerAnswer }, signal);
     return answer.ok ? { ok: true, value: undefined } : answer;
   }
+}
+
+/** Replaces the router's backend `url` with the `host:port` address of the contract. */
+function withAddress(server: z.infer<typeof ServerStatSchema>): ServerStat {
+  const { url, ...stat } = server;
+  if (url === undefined || !URL.canParse(url)) return stat;
+  const parsed = new URL(url);
+  const port = parsed.port === "" ? (parsed.protocol === "https:" ? "443" : "80") : parsed.port;
+  return { ...stat, address: `${parsed.hostname}:${port}` };
 }

@@ -68,6 +68,7 @@ export class HaproxyDriver implements RouterDriver {
         queued: stat.queued,
         requestsTotal: stat.requestsTotal,
         errorsTotal: stat.errorsTotal,
+        ...(state.address === undefined ? {} : { address: state.address }),
       });
     }
     return { ok: true, value: servers };

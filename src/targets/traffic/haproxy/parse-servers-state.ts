@@ -14,6 +14,8 @@ export interface ServerStateRow {
   readonly initialWeight: number;
   /** Derived from the `srv_admin_state` bit field. */
   readonly adminState: AdminState;
+  /** `srv_addr:srv_port`, when HAProxy reports both. */
+  readonly address?: string;
 }
 
 // srv_admin_state bits (HAProxy's SRV_ADMF_*): forced, inherited, config,
@@ -56,12 +58,16 @@ export function parseServersState(text: string): TargetResult<readonly ServerSta
     if (fields.length < columns.length || ![adminBits, userWeight, initialWeight].every(Number.isInteger)) {
       return failure("parse", `show servers state: malformed line "${line.slice(0, 120)}"`, false);
     }
+    const host = text("srv_addr");
+    const port = text("srv_port");
+    const known = host !== "" && host !== "-" && /^[0-9]+$/.test(port) && port !== "0";
     rows.push({
       backend: text("be_name"),
       server: text("srv_name"),
       userWeight,
       initialWeight,
       adminState: adminStateFromBits(adminBits),
+      ...(known ? { address: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}` } : {}),
     });
   }
   return { ok: true, value: rows };
