@@ -10,6 +10,7 @@ import { registerManualCommands } from "./manual-commands.ts";
 import { type Output, processOutput } from "./output.ts";
 import { registerPlanCommands } from "./plan-commands.ts";
 import { registerServeCommand } from "./serve-command.ts";
+import { registerSimulateCommand } from "./simulate-command.ts";
 import { registerStatusCommands } from "./status-commands.ts";
 
 /** Shared by every subcommand: where to write, and the exit code to return. */
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], out: Output = processOutput(
   registerManualCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerSimulateCommand(program, ctx);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return ctx.exitCode;
