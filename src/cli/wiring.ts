@@ -9,11 +9,14 @@ import { fakeSensorDefinition } from "../sensors/fake/fake-sensor.ts";
 import { httpSensorDefinition } from "../sensors/http/http-sensor.ts";
 import { postgresSensor } from "../sensors/postgres/postgres-sensor.ts";
 import { prometheusSensorDefinition } from "../sensors/prometheus/prometheus-sensor.ts";
+import { redisSensorDefinition } from "../sensors/redis/redis-sensor.ts";
 import { type SensorRegistry, sensorRegistry } from "../sensors/registry.ts";
 import type { Sensor, SensorDefinition } from "../sensors/sensor.ts";
 import { commandTargetDefinition } from "../targets/command/command-target.ts";
 import { fakeTargetDefinition } from "../targets/fake/fake-target.ts";
+import { flagdTargetDefinition } from "../targets/flagd/flagd-target.ts";
 import { postgresMigrationTarget } from "../targets/postgres-migration/postgres-migration.ts";
+import { redisCacheTargetDefinition } from "../targets/redis-cache/redis-cache-target.ts";
 import { type TargetRegistry, targetRegistry } from "../targets/registry.ts";
 import { secretRotationTarget } from "../targets/secret-rotation/secret-rotation.ts";
 import type { Target, TargetDefinition } from "../targets/target.ts";
@@ -36,6 +39,7 @@ export function builtinRegistries(): Registries {
       fakeSensorDefinition,
       prometheusSensorDefinition,
       postgresSensor,
+      redisSensorDefinition,
     ] as SensorDefinition[]),
     targets: targetRegistry([
       commandTargetDefinition,
@@ -45,6 +49,8 @@ export function builtinRegistries(): Registries {
       builtinRouterTargetDefinition,
       postgresMigrationTarget,
       secretRotationTarget,
+      redisCacheTargetDefinition,
+      flagdTargetDefinition,
     ] as TargetDefinition[]),
   };
 }

@@ -8,8 +8,8 @@
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { builtinRegistries } from "../../src/cli/wiring.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import { cacheAndFlagRegistries } from "../../src/targets/redis-cache/testing-kinds.ts";
 import {
   loadTestPlan,
   startTestOperation,
@@ -18,7 +18,7 @@ import {
 import { type RedisService, requireService, startRedis } from "../services/index.ts";
 
 const example = resolve(import.meta.dirname, "../../examples/cache-invalidation.yaml");
-const registries = cacheAndFlagRegistries();
+const registries = builtinRegistries();
 const SAMPLE_ITEMS = ["catalog:item:1", "catalog:item:42", "catalog:item:977"];
 const INTERVAL_MS = 200;
 

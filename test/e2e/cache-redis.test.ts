@@ -184,6 +184,17 @@ describe.skipIf(!ready)("redis sensor and redis-cache target on real Redis", () 
       subscriber.disconnect();
     });
 
+    it("probes nothing outside a sealing stage: every node must answer, and none passes", async () => {
+      const idle = await target()
+        .sensors()
+        .invalidated?.read({ nowMs: Date.now(), signal: new AbortController().signal });
+      expect(idle).toMatchObject({
+        ok: true,
+        value: { values: { "redis-0": 0, "redis-1": 0, "redis-2": 0 } },
+        detail: "no cache stage is sealing: nothing to probe",
+      });
+    });
+
     it("keeps passwords out of failures, and fails closed on a node that is down", async () => {
       const t = target([deadNode()]);
       const result = await t.apply(request("bump-version", {}));

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { builtinRegistries } from "../../src/cli/wiring.ts";
 import { type LoadGenerator, startLoadGenerator } from "../../src/sample/load-generator.ts";
 import { parsePrometheusText, sampleValue } from "../../src/targets/flagd/prometheus-text.ts";
-import { cacheAndFlagRegistries } from "../../src/targets/redis-cache/testing-kinds.ts";
 import {
   loadTestPlan,
   startTestOperation,
@@ -19,7 +19,7 @@ import {
 } from "../../src/targets/redis-cache/testing-operation.ts";
 import { type ManagedProcess, startProcess, waitUntil } from "../services/index.ts";
 
-const registries = cacheAndFlagRegistries();
+const registries = builtinRegistries();
 const sampleMain = resolve(import.meta.dirname, "../../src/sample/main.ts");
 const example = resolve(import.meta.dirname, "../../examples/flag-rollout.yaml");
 const FLAG = "new-checkout";

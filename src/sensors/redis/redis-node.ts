@@ -143,7 +143,7 @@ export function redisNodeClient(
     name: node.name,
     address,
     async run<T>(work: (redis: Redis) => Promise<T>, signal: AbortSignal): Promise<NodeResult<T>> {
-      if (!expanded.ok) return fail("config", `url ${expanded.message}`);
+      if (!expanded.ok) return fail("config", expanded.message);
       if (closed) return fail("aborted", "client closed");
       if (signal.aborted) return abortedResult(signal, fail);
       const r = client();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { redisNodeClient } from "./redis-node.ts";
 import { redisSensorDefinition, replyNumber } from "./redis-sensor.ts";
 
 describe("replyNumber", () => {
@@ -34,5 +35,18 @@ describe("redis sensor config", () => {
     expect(redisSensorDefinition.config.safeParse({ nodes, command: "DEL", key: "k" }).success).toBe(false);
     const http = [{ name: "a", url: "http://127.0.0.1:6379" }];
     expect(redisSensorDefinition.config.safeParse({ nodes: http, command: "GET", key: "k" }).success).toBe(false);
+  });
+});
+
+describe("redis node URLs", () => {
+  it("take passwords from the environment and name an unset variable without connecting", async () => {
+    const node = { name: "eu-1", url: `redis://:\${REDIS_TEST_UNSET_PASSWORD}@127.0.0.1:1` };
+    const client = redisNodeClient(node, { connectTimeoutMs: 100, commandTimeoutMs: 100 }, {});
+    expect(await client.run((redis) => redis.ping(), new AbortController().signal)).toEqual({
+      ok: false,
+      code: "config",
+      message: "eu-1 (redis://127.0.0.1:1): url references unset environment variable REDIS_TEST_UNSET_PASSWORD",
+    });
+    await client.close();
   });
 });

@@ -14,7 +14,7 @@
  * detector then counts it blind); with none left the reading fails.
  */
 import { failedReading } from "../../sensors/failed-reading.ts";
-import type { NodeLabels, ReadContext, Reading, Sensor } from "../../sensors/sensor.ts";
+import type { ReadContext, Reading, Sensor } from "../../sensors/sensor.ts";
 import { httpRequest } from "../../util/http-request.ts";
 import { readFlagFile } from "./flag-file.ts";
 import type { FlagdConfig } from "./flagd-config.ts";
@@ -125,11 +125,10 @@ function counterSensor(config: FlagdConfig, scraper: Scraper, metric: string): S
         }
       }
       if (Object.keys(values).length === 0) return failedReading("unreachable", missing.join("; "), observedAtMs);
-      const nodeLabels: NodeLabels = labels;
       return {
         ok: true,
         observedAtMs,
-        value: { type: "vector", values, labels: nodeLabels },
+        value: { type: "vector", values, labels },
         ...(missing.length === 0 ? {} : { detail: `left out: ${missing.join("; ")}` }),
       };
     },

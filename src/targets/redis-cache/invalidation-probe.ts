@@ -106,14 +106,29 @@ async function probeNode(redis: Redis, probe: Probe, versionKey: string | undefi
   return { entries, namespaceVersion: typeof version === "string" ? version : null };
 }
 
-/** The `invalidated` sensor over the target's node clients. Reads only; safe to repeat. */
+/**
+ * The `invalidated` sensor over the target's node clients. Reads only; safe
+ * to repeat. Outside a sealing cache stage (preflight, between stages) it
+ * only checks that every node answers and reads 0 everywhere: nothing to
+ * probe is never a pass.
+ */
 export function invalidationSensor(clients: readonly RedisNodeClient[], config: RedisCacheConfig): Sensor {
+  const idle = async (ctx: ReadContext): Promise<Reading> => {
+    const pings = await onEveryNode(clients, (redis) => redis.ping(), ctx.signal);
+    const observedAtMs = Date.now();
+    if (!pings.ok) return failedReading(pings.code, pings.message, observedAtMs);
+    const values = Object.fromEntries(clients.map((client) => [client.name, 0]));
+    return {
+      ok: true,
+      observedAtMs,
+      value: { type: "vector", values },
+      detail: "no cache stage is sealing: nothing to probe",
+    };
+  };
   return {
     async read(ctx: ReadContext): Promise<Reading> {
       const stage = ctx.stageAction;
-      if (stage === undefined || stage.rollback) {
-        return failedReading("no-stage", "invalidated is read while a cache stage seals", ctx.nowMs);
-      }
+      if (stage === undefined || stage.rollback) return idle(ctx);
       const parsed = parseRedisCacheAction(stage.type, stage.params);
       if (!parsed.ok) return failedReading("config", parsed.message, ctx.nowMs);
       const { probe } = parsed.action;
