@@ -48,30 +48,31 @@ export function stateOf(ctx: ApiContext, record: OperationRecord): OperationStat
   return ctx.live.stateOf(record.id) ?? (record.state as unknown as OperationState);
 }
 
-/** The pinned plan and the one-line explanation of an operation at the store's time. */
-export async function explained(
+/** The pinned plan and the one-line explanation of an operation at `nowMs` (the store's time). */
+function explained(
   ctx: ApiContext,
   record: OperationRecord,
   state: OperationState,
-): Promise<{ plan: Plan | undefined; explanation: string }> {
+  nowMs: number,
+): { plan: Plan | undefined; explanation: string } {
   const plan = ctx.plans.planOf(record);
   const explanation =
     plan === undefined
       ? "the pinned plan no longer validates with this version of airlock"
-      : engine.explain(state, plan, await ctx.store.nowMs());
+      : engine.explain(state, plan, nowMs);
   return { plan, explanation };
 }
 
-/** The list row of an operation. */
-export async function summaryOf(ctx: ApiContext, record: OperationRecord): Promise<OperationSummary> {
+/** The list row of an operation, explained at `nowMs` (read the store's clock once per list). */
+export function summaryOf(ctx: ApiContext, record: OperationRecord, nowMs: number): OperationSummary {
   const state = stateOf(ctx, record);
-  const { plan, explanation } = await explained(ctx, record, state);
+  const { plan, explanation } = explained(ctx, record, state, nowMs);
   return summarize(record, state, plan, explanation);
 }
 
-/** The detail view of an operation. */
+/** The detail view of an operation, explained at the store's time. */
 export async function detailOf(ctx: ApiContext, record: OperationRecord): Promise<OperationDetail> {
   const state = stateOf(ctx, record);
-  const { plan, explanation } = await explained(ctx, record, state);
+  const { plan, explanation } = explained(ctx, record, state, await ctx.store.nowMs());
   return detail(record, state, plan, explanation, ctx.live.stateOf(record.id) !== undefined);
 }

@@ -48,7 +48,8 @@ export function operationRoutes(ctx: ApiContext): Route[] {
           ...(plan === undefined ? {} : { planName: plan }),
           ...(live === undefined ? {} : { live: live === "true" }),
         });
-        const operations = await Promise.all(records.map((record) => summaryOf(ctx, record)));
+        const nowMs = await ctx.store.nowMs();
+        const operations = records.map((record) => summaryOf(ctx, record, nowMs));
         sendJson(rc.res, 200, { operations, freezes: await ctx.store.activeFreezes() });
       },
     },
