@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { parseDurationMs } from "../plan/duration.ts";
 import { registerDemoCommand } from "./demo-command.ts";
-import { ExitCode, type ExitCodeValue, UsageError } from "./exit-codes.ts";
+import { ExitCode, UsageError } from "./exit-codes.ts";
 import { registerManualCommands } from "./manual-commands.ts";
 import { type Output, processOutput } from "./output.ts";
 import { registerPlanCommands } from "./plan-commands.ts";

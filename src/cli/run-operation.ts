@@ -128,7 +128,7 @@ export async function driveOperation(
       out.error(
         `airlock: operation ${operation.id} is run by another controller (${stop.holder}); following its events`,
       );
-      const followed = await follow(store, operation.id, lastSeq, printer, clock, options.signal);
+      const followed = await follow(store, operation.id, lastSeq, printer, options.signal);
       lastSeq = followed.lastSeq;
       stop = followed.stop;
       if (stop.kind === "lease-lost" && leaseLosses < 5) {
@@ -181,7 +181,6 @@ async function follow(
   operationId: string,
   afterSeq: number,
   printer: EventPrinter,
-  clock: Clock,
   signal: AbortSignal | undefined,
 ): Promise<{ stop: RunnerStop; lastSeq: number }> {
   let seq = afterSeq;
