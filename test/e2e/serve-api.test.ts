@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { fleetPlan } from "../../src/api/testing-plans.ts";
 import { request, type ServeProcess, startServeProcess } from "../../src/api/testing-serve.ts";
+import { type LocalHttpServer, startLocalHttpServer } from "../../src/util/local-http-server.ts";
 import { waitUntil } from "../services/wait-until.ts";
 
 interface ErrorBody {
@@ -29,13 +30,22 @@ interface Event {
 }
 
 let serve: ServeProcess;
+let receiver: LocalHttpServer;
+const notifications: { event: string; operation: string; text: string }[] = [];
 const CORS_ORIGIN = "https://ops.example.test";
 
 beforeAll(async () => {
-  serve = await startServeProcess(["--heartbeat", "300ms", "--cors-origin", CORS_ORIGIN]);
+  receiver = await startLocalHttpServer((_req, body, res) => {
+    notifications.push(JSON.parse(body));
+    res.writeHead(204).end();
+  });
+  serve = await startServeProcess(["--heartbeat", "300ms", "--cors-origin", CORS_ORIGIN], {
+    env: { AIRLOCK_NOTIFY_WEBHOOK: `${receiver.origin}/hooks/airlock`, AIRLOCK_NOTIFY_FORMAT: "json" },
+  });
 });
 afterAll(async () => {
   await serve?.stop();
+  await receiver?.close();
 });
 
 const admin = () => serve.tokens.admin;
@@ -146,6 +156,17 @@ describe("operations", () => {
     expect((await events(id)).map((e) => e.type)).toEqual(
       expect.arrayContaining(["OperationStarted", "StageSealed", "OperationCompleted"]),
     );
+    await waitUntil(
+      "the completion notification",
+      () => notifications.some((n) => n.operation === id && n.event === "OperationCompleted"),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const mine = notifications.filter((n) => n.operation === id);
+    expect(mine.map((n) => n.event)).toEqual(["StageSealed", "StageSealed", "StageSealed", "OperationCompleted"]);
+    expect(mine[0]?.text).toMatch(/^yaml-run \(.+\): stage 1\/3 canary sealed after \d+\.\ds$/);
+    expect(serve.output()).not.toContain("/hooks/airlock");
   });
 
   it("refuses an invalid plan with every error positioned (400)", async () => {
