@@ -81,6 +81,6 @@ describe.skipIf(!ready)("/metrics scraped by Prometheus", () => {
       { timeoutMs: 30_000, intervalMs: 250 },
     );
     expect(await value('airlock_freeze{domain="metrics-bad"}')).toBe(1);
-    expect(await value('max(airlock_detector_score{node="cohort:candidate"})')).toBeGreaterThanOrEqual(1);
+    expect(await value('max(airlock_detector_score{node=~"cohort:candidate|v2-a"})')).toBeGreaterThanOrEqual(1);
   });
 });
