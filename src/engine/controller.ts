@@ -34,6 +34,8 @@ export interface ControllerOptions {
   /** How often to look for operations without a live runner. Default 1 s. */
   readonly pollMs?: number;
   readonly leaseTtlMs?: number;
+  /** Freezes set by halted operations expire unless renewed within this time. */
+  readonly freezeTtlMs?: number;
   readonly onEvent?: (event: StoredEvent, state: OperationState) => void;
   /** Called when an operation cannot be run here (its plan does not load), or a runner stops. */
   readonly onNotice?: (operationId: string, message: string) => void;
@@ -46,6 +48,7 @@ export class Controller {
   readonly #refused = new Set<string>();
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
+  #polling: Promise<void> = Promise.resolve();
 
   /** @param options see {@link ControllerOptions} */
   constructor(options: ControllerOptions) {
@@ -67,8 +70,25 @@ export class Controller {
     this.#loop ??= this.#poll();
   }
 
-  /** One poll now (also used by tests): picks up live operations without a local runner. */
-  async pollOnce(): Promise<void> {
+  /**
+   * One poll now (tests; and `wake` after a submit): picks up live operations
+   * without a local runner. Polls are serialised, so concurrent calls never
+   * launch two runners for one operation.
+   */
+  pollOnce(): Promise<void> {
+    const next = this.#polling.then(() => this.#pollLive());
+    this.#polling = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Looks for new operations now instead of at the next poll (e.g. right after a submit). */
+  wake(): void {
+    this.pollOnce().catch((error: unknown) => {
+      this.#o.onNotice?.("*", `poll failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  async #pollLive(): Promise<void> {
     const live = await this.#o.store.listOperations({ live: true, limit: 10_000 });
     for (const record of live) {
       if (this.#running.has(record.id) || this.#refused.has(record.id)) continue;
@@ -116,6 +136,7 @@ export class Controller {
       clock: this.#o.clock,
       holder: this.#o.holder,
       ...(this.#o.leaseTtlMs === undefined ? {} : { leaseTtlMs: this.#o.leaseTtlMs }),
+      ...(this.#o.freezeTtlMs === undefined ? {} : { freezeTtlMs: this.#o.freezeTtlMs }),
       ...(this.#o.onEvent === undefined ? {} : { onEvent: this.#o.onEvent }),
     });
     const done = runner
