@@ -18,7 +18,6 @@ import type { NotifyFormat } from "../notify/payloads.ts";
 import { WebhookNotifier } from "../notify/webhook-notifier.ts";
 import type { OperationRecord, Store, StoredEvent } from "../store/store.ts";
 import type { AccessPolicy } from "./access.ts";
-import { withFreezeTtl } from "./freeze-ttl-store.ts";
 import { instrumentedEngine } from "./instrumented-engine.ts";
 import { PlanCache } from "./plan-cache.ts";
 import type { PlanPolicy } from "./plan-policy.ts";
@@ -101,7 +100,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   };
   controller = new Controller({
-    store: withFreezeTtl(config.store, config.freezeTtlMs),
+    store: config.store,
+    freezeTtlMs: config.freezeTtlMs,
     engine: instrumentedEngine({ telemetry, onTickSeconds: (s) => api.metrics.observeTick(s) }),
     clock: realClock,
     holder: config.holder,
