@@ -39,6 +39,9 @@ export function baselineLogInvDelta(alpha: number, count: number): number {
   return -Math.log((alpha * REFERENCE_SHARE) / 2 / Math.max(1, count));
 }
 
+/** A null rate (p1 or θ0) this close to 1 leaves no room for an alternative: no test. */
+export const MAX_NULL_RATE = 0.999;
+
 /** The null rate p1 = max(ratio × reference, reference + minDelta): the most a healthy subject may show. */
 export function nullRate(reference: number, ratio: number, minDelta: number): number {
   return Math.max(ratio * reference, reference + minDelta);

@@ -8,11 +8,13 @@ import {
   baselineLogInvDelta,
   initialLogInvShare,
   lateLogInvShare,
+  MAX_NULL_RATE,
   nullRate,
   referenceLogInvDelta,
   testsLogInvAlpha,
 } from "./alpha-budget.ts";
 import { klUpperBound } from "./bernoulli-bounds.ts";
+import { advanceCohort, poolTotals } from "./cohort-test.ts";
 import {
   addSubject,
   factorCount,
@@ -25,26 +27,10 @@ import {
 } from "./mixture-sprt.ts";
 import { addNodes as registerNodes, trackSilence } from "./node-registry.ts";
 import { advanceReference, currentLowerBound, windowDecay } from "./reference.ts";
-import {
-  COHORT_GRID,
-  COHORT_SHAPE,
-  NODE_GRID,
-  NODE_SHAPE,
-  START_WEIGHT_CHANGED,
-  START_WEIGHT_UNTOUCHED,
-} from "./sequential-grids.ts";
+import { NODE_GRID, NODE_SHAPE, START_WEIGHT_CHANGED, START_WEIGHT_UNTOUCHED } from "./sequential-grids.ts";
 import type { SequentialData } from "./sequential-state.ts";
 import { cleanCount, type StepOutcome, type TickInput } from "./tick-input.ts";
 import type { DetectorConfig, Evidence, NodeBaseline } from "./types.ts";
-
-/**
- * Candidates at which the cohort's tolerated log-ratio is still the node's; it
- * shrinks as √(COHORT_POOLING / n) beyond, like the spread of a pooled rate
- * among nodes whose rates differ by ~50% of their mean (3.5σ at every n).
- */
-const COHORT_POOLING = 3;
-/** p1 this close to 1 leaves no room for an alternative: no test. */
-const MAX_NULL_RATE = 0.999;
 
 /** Registers baselines (untouched nodes' own pre-operation totals) in fresh data. */
 export function registerBaselines(
@@ -92,56 +78,7 @@ export function addSequentialNodes(
   registerNodes(data.registry, names);
 }
 
-interface PoolTotals {
-  legacyRequests: number;
-  legacyErrors: number;
-  legacyPresent: boolean;
-  allRequests: number;
-  allErrors: number;
-  candidateRequests: number;
-  candidateErrors: number;
-  candidatesWithTraffic: number;
-  expectingRequests: number;
-  expectingNodes: number;
-}
-
-function poolTotals(input: TickInput): PoolTotals {
-  const totals: PoolTotals = {
-    legacyRequests: 0,
-    legacyErrors: 0,
-    legacyPresent: false,
-    allRequests: 0,
-    allErrors: 0,
-    candidateRequests: 0,
-    candidateErrors: 0,
-    candidatesWithTraffic: 0,
-    expectingRequests: 0,
-    expectingNodes: 0,
-  };
-  for (let k = 0; k < input.count; k++) {
-    const n = cleanCount(input.requests[k] ?? 0);
-    const e = Math.min(n, cleanCount(input.errors[k] ?? 0));
-    totals.allRequests += n;
-    totals.allErrors += e;
-    if (input.candidate[k] === 1) {
-      totals.candidateRequests += n;
-      totals.candidateErrors += e;
-      if (n > 0) totals.candidatesWithTraffic += 1;
-    } else {
-      totals.legacyPresent = true;
-      totals.legacyRequests += n;
-      totals.legacyErrors += e;
-    }
-    if (input.expectsTraffic[k] === 1) {
-      totals.expectingRequests += n;
-      totals.expectingNodes += 1;
-    }
-  }
-  return totals;
-}
-
 const fleetFactors = new Float64Array(factorCount(NODE_GRID));
-const cohortFactors = new Float64Array(factorCount(COHORT_GRID));
 
 /** Per-node log factors for nodes whose p1 is their own (baseline or leave-one-out), keyed by the ownUpper array. */
 interface NodeFactorCache {
@@ -284,63 +221,8 @@ export function advanceSequential(
       );
     }
   }
-  const cohortScore = advanceCohort(data, config, totals, bounds.lower, testsLog, breaches);
+  const cohortScore = advanceCohort(data, config, input, totals, fleetP1, bounds.lower, testsLog, breaches);
   return { breaches, blind, cohortScore };
-}
-
-/**
- * Cohort test. Conditional on a tick's errors, the candidates' share of them is
- * Binomial(errors, θ) with θ = λc·nc / (λc·nc + λl·nl) (errors rare enough to
- * be Poisson), so H0 "candidate rate ≤ f × legacy rate" is θ ≤ f·nc / (f·nc + nl)
- * whatever the fleet's current rate: a fleet-wide blip moves both sides and
- * cancels, and the reference's uncertainty is accounted for exactly. The
- * factor is f = max(cohort ratio, 1 + minDelta / lower bound of the reference),
- * the additive floor turned into a ratio conservatively.
- */
-function advanceCohort(
-  data: SequentialData,
-  config: DetectorConfig,
-  totals: PoolTotals,
-  referenceLower: number,
-  testsLog: number,
-  breaches: Evidence[],
-): number {
-  if (!totals.legacyPresent || totals.candidatesWithTraffic === 0 || totals.legacyRequests === 0) return -1;
-  if (referenceLower <= 0) return -1;
-  const counts = data.cohortCounts;
-  counts[0] = (counts[0] ?? 0) + totals.candidateRequests;
-  counts[1] = (counts[1] ?? 0) + totals.candidateErrors;
-  counts[2] = (counts[2] ?? 0) + totals.legacyRequests;
-  counts[3] = (counts[3] ?? 0) + totals.legacyErrors;
-  // Node-to-node heterogeneity averages out in a pool: the log of the tolerated ratio shrinks as √(3/candidates).
-  const cohortRatio = config.ratio ** Math.min(1, Math.sqrt(COHORT_POOLING / totals.candidatesWithTraffic));
-  const factor = Math.max(cohortRatio, 1 + config.minDelta / referenceLower);
-  const theta = (factor * totals.candidateRequests) / (factor * totals.candidateRequests + totals.legacyRequests);
-  const errors = totals.candidateErrors + totals.legacyErrors;
-  if (theta >= MAX_NULL_RATE) return -1;
-  if (errors > 0) {
-    fillLogFactors(COHORT_GRID, theta, cohortFactors);
-    updateSubject(data.cohort, 0, errors, totals.candidateErrors, cohortFactors, COHORT_SHAPE);
-  }
-  const threshold = data.cohortLogInvShare + testsLog;
-  const result = subjectScore(data.cohort, 0, COHORT_SHAPE);
-  if (result.score >= threshold) {
-    const requests = counts[0] ?? 0;
-    const rate = requests > 0 ? (counts[1] ?? 0) / requests : 0;
-    const referenceRate = (counts[2] ?? 0) > 0 ? (counts[3] ?? 0) / (counts[2] ?? 1) : 0;
-    breaches.push({
-      test: "cohort",
-      subject: "cohort:candidate",
-      requests,
-      errors: counts[1] ?? 0,
-      rate,
-      referenceRate,
-      observedRatio: referenceRate > 0 ? rate / referenceRate : 0,
-      score: result.score,
-      threshold,
-    });
-  }
-  return Math.max(0, result.score) / threshold;
 }
 
 function evidence(

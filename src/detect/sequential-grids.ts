@@ -7,11 +7,11 @@
  */
 import { type AlternativeGrid, type GridShape, gridShape } from "./mixture-sprt.ts";
 
-/** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 25%, 40%, 57%, 77%). */
+/** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 53% and 74%; the late-start CUSUM 69%). */
 export const NODE_GRID: AlternativeGrid = {
   oddsRatios: [10, 25],
   weights: [0.6, 0.4],
-  restartOddsRatios: [20],
+  restartOddsRatios: [25],
   restartWeights: [1],
 };
 
@@ -29,8 +29,8 @@ export const NODE_SHAPE: GridShape = gridShape(NODE_GRID);
 export const COHORT_SHAPE: GridShape = gridShape(COHORT_GRID);
 
 /** Weight of the SPRT from the first tick for changed nodes: they are usually bad from the start. */
-export const START_WEIGHT_CHANGED = 0.9;
+export const START_WEIGHT_CHANGED = 0.99;
 /** Untouched nodes were fine before the operation: most weight goes to late starts (a change detector). */
-export const START_WEIGHT_UNTOUCHED = 0.02;
+export const START_WEIGHT_UNTOUCHED = 0.001;
 /** The cohort, like changed nodes, is usually bad from the start. */
-export const START_WEIGHT_COHORT = 0.9;
+export const START_WEIGHT_COHORT = 0.999;
