@@ -136,9 +136,10 @@ export function haltEvidence(events: readonly StoredEvent[]): HaltEvidence | und
   const halted = events.find((event) => event.type === "Halted");
   if (halted === undefined) return undefined;
   const recorded = record(halted.data)?.evidence;
-  // The supercriticality guard records `{ guard, breaches: [...] }`; the first breach names the node.
+  // The supercriticality guard records `{ guard, breaches: [...] }`: name a node if one breached.
   const breaches = record(recorded)?.breaches;
-  const evidence = Array.isArray(breaches) && breaches[0] !== undefined ? breaches[0] : recorded;
+  const list = Array.isArray(breaches) ? breaches : [];
+  const evidence = list.find((breach) => text(breach, "test") === "changed-node") ?? list[0] ?? recorded;
   return {
     code: text(halted.data, "code") ?? "?",
     message: text(halted.data, "message") ?? "",

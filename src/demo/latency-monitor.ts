@@ -7,17 +7,19 @@
  * by the other (`examples/latency-guard.yaml` does the same with Prometheus).
  *
  * `GET /` → `{ observedAtMs, windowMs, legacy: {...}, candidate: {...} }`,
- * each cohort `{ p99Seconds, p99OrLegacySeconds, requests }`. `p99Seconds` is
+ * each cohort `{ p99Seconds, p99OrOtherSeconds, requests }`. `p99Seconds` is
  * `null` (the sensor reads "empty": fails closed) when the cohort served
  * fewer than `minRequests` in the window or one of its nodes could not be
  * scraped lately.
  *
- * `p99OrLegacySeconds` is what the guard divides: the cohort's p99, or —
+ * `p99OrOtherSeconds` is what the guard divides: the cohort's p99, or —
  * while every one of its nodes was scraped and together they served too few
- * requests to judge (a candidate before it takes traffic) — the legacy p99,
- * so the ratio is 1: nothing to judge yet. The engine starts a stage only
- * while every guard can be evaluated, so a guard on a cohort without traffic
- * must say something; a node that cannot be scraped still fails closed.
+ * requests to judge (a candidate before it takes traffic, the legacy side
+ * at 100%) — the other cohort's p99, so the ratio is 1: nothing to judge.
+ * The engine starts a stage only while every guard can be evaluated, so a
+ * guard on a cohort without traffic must say something; a node that cannot
+ * be scraped still fails closed. `examples/latency-guard.yaml` does the same
+ * in PromQL.
  */
 import { type LocalHttpServer, sendJson, startLocalHttpServer } from "../util/local-http-server.ts";
 import { addDelta, type Buckets, histogramQuantile, parseBuckets, totalCount } from "./histogram-quantile.ts";
@@ -30,8 +32,8 @@ const HISTOGRAM = "sample_request_duration_seconds";
 export interface CohortLatency {
   /** p99 in seconds; `null` when it cannot be told. */
   readonly p99Seconds: number | null;
-  /** `p99Seconds`, or the legacy p99 while the cohort served too few requests to judge (see above). */
-  readonly p99OrLegacySeconds: number | null;
+  /** `p99Seconds`, or the other cohort's while this one served too few requests to judge (see above). */
+  readonly p99OrOtherSeconds: number | null;
   /** Requests the window holds. */
   readonly requests: number;
 }
@@ -125,12 +127,17 @@ export async function startLatencyMonitor(options: LatencyMonitorOptions): Promi
     const latest = [...history.values()].map((scrapes) => scrapes.at(-1)?.atMs ?? 0);
     const legacy = window("legacy", nowMs);
     const candidate = window("candidate", nowMs);
-    const cohort = (own: typeof legacy): CohortLatency => ({
+    const cohort = (own: typeof legacy, other: typeof legacy): CohortLatency => ({
       p99Seconds: own.p99,
-      p99OrLegacySeconds: own.p99 ?? (own.fresh && own.requests < minRequests ? legacy.p99 : null),
+      p99OrOtherSeconds: own.p99 ?? (own.fresh && own.requests < minRequests ? other.p99 : null),
       requests: own.requests,
     });
-    return { observedAtMs: Math.min(...latest), windowMs, legacy: cohort(legacy), candidate: cohort(candidate) };
+    return {
+      observedAtMs: Math.min(...latest),
+      windowMs,
+      legacy: cohort(legacy, candidate),
+      candidate: cohort(candidate, legacy),
+    };
   };
 
   const server: LocalHttpServer = await startLocalHttpServer((_request, _body, response) =>

@@ -110,8 +110,13 @@ export class AirlockCli {
 
   /** Writes the plan into the directory and starts `airlock run --json` on it (in the background). */
   run(spec: PlanSpec): CliRun {
-    const file = join(this.#dir, `${spec.name}.yaml`);
-    writeFileSync(file, planText(spec));
+    return this.runText(spec.name, planText(spec));
+  }
+
+  /** Same as {@link run} with the plan's YAML text. */
+  runText(name: string, text: string): CliRun {
+    const file = join(this.#dir, `${name}.yaml`);
+    writeFileSync(file, text);
     return this.command(["run", file, "--json", "--lease-ttl", "5s", ...PREFLIGHT_OVERRIDE]);
   }
 
@@ -150,6 +155,19 @@ export class AirlockCli {
           `no matching event in ${operationId}: ${events.map((e) => `${e.type} ${JSON.stringify(e.data)}`).join("\n")}`,
         );
       await pause(25);
+    }
+  }
+
+  /**
+   * Waits until no runner holds the operation. `airlock run` returns on a halt
+   * without giving its runner lease up (`Runner.run`'s `stopWhenHalted` path),
+   * so a `resume` before the lease lapses only follows the halted operation.
+   */
+  async untilUnheld(operationId: string): Promise<void> {
+    for (;;) {
+      const lease = await this.store.getRunnerLease(operationId);
+      if (lease === undefined || lease.expiresAtMs <= (await this.store.nowMs())) return;
+      await pause(100);
     }
   }
 

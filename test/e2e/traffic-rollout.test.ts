@@ -95,7 +95,7 @@ for (const kind of ["builtin", "haproxy"] as const satisfies readonly RouterKind
       expect(displaced?.waitedMs).toBeGreaterThanOrEqual(releasedAtMs - (applied?.atMs ?? 0) - INTERVAL_MS);
       expect(gateLabels(sealed)).toEqual(expect.arrayContaining(["candidate servers with weight are UP", "bake"]));
 
-      expect(await run.exitCode).toBe(0);
+      expect(await run.exitCode, run.output.join("\n")).toBe(0);
       const counts = await generator.stop();
       expect(counts.failures).toBe(0);
       const weights = await serversOf(backend);
@@ -123,7 +123,7 @@ for (const kind of ["builtin", "haproxy"] as const satisfies readonly RouterKind
         command: [
           process.execPath,
           "-e",
-          "fetch(`http://${process.env.AIRLOCK_NODE_ADDRESS}/drain`).then((r) => r.text()).then((t) => require('node:fs').appendFileSync(process.argv[1], `${process.env.AIRLOCK_NODE} ${t}\\n`))",
+          "fetch('http://' + process.env.AIRLOCK_NODE_ADDRESS + '/drain').then((r) => r.text()).then((t) => require('node:fs').appendFileSync(process.argv[1], process.env.AIRLOCK_NODE + ' ' + t + '\\n'))",
           hookLog,
         ],
       };
@@ -148,7 +148,7 @@ for (const kind of ["builtin", "haproxy"] as const satisfies readonly RouterKind
       expect(stageEvents(await cli.events(id), "StageSealed", "drain-0")).toEqual([]);
       expect(await held()).toBe(200);
 
-      expect(await run.exitCode).toBe(0);
+      expect(await run.exitCode, run.output.join("\n")).toBe(0);
       const states = await watch.stop();
       const events = await cli.events(id);
       const quiesced = stageEvents(events, "StageSealed", "quiesce-0")[0];
