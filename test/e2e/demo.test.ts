@@ -84,8 +84,9 @@ describe("airlock demo", () => {
     const startedAtMs = Date.now();
     const { finished } = startDemo(["--json"]);
     const { code, stdout, stderr } = await finished;
-    expect(code, stderr).toBe(0);
-    const summary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as DemoSummary;
+    const last = stdout.trim().split("\n").at(-1) ?? "{}";
+    expect(code, `${stderr}\n${last}`).toBe(0);
+    const summary = JSON.parse(last) as DemoSummary;
     expect(Date.now() - startedAtMs).toBeLessThan(120_000);
     const [good, bad] = summary.scenarios;
     expect(good).toMatchObject({ scenario: "good", outcome: "completed", failedRequests: 0 });
