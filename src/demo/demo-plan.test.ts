@@ -23,7 +23,7 @@ async function load(target: Record<string, string>) {
   const file = join(dir, `${target.kind}.yaml`);
   writeFileSync(
     file,
-    renderDemoPlan({ name: "demo-good-release", target, nodes, latencyUrl: "http://127.0.0.1:40999/", bakeMs: 4000 }),
+    renderDemoPlan({ name: "demo-good-release", target, latencyUrl: "http://127.0.0.1:40999/", bakeMs: 4000 }),
   );
   const loaded = await loadPlanFile(file, builtinRegistries());
   if (!loaded.ok) throw new Error(loaded.lines.join("\n"));

@@ -5,14 +5,12 @@
  * requests finished) plus a bake, under the supercriticality guard and a
  * latency guard, rolling back on a halt.
  */
-import type { FleetNode } from "./sample-fleet.ts";
 
 /** What the plan needs to know about the running demo. */
 export interface DemoPlanInput {
   readonly name: string;
   /** The router's target fields (`kind`, `adminUrl`/`socket`, ...). */
   readonly target: Readonly<Record<string, string>>;
-  readonly nodes: readonly FleetNode[];
   /** The latency monitor's URL. */
   readonly latencyUrl: string;
   /** Minimum observation time per stage, in ms. */
@@ -27,7 +25,6 @@ const quote = (value: string): string => JSON.stringify(value);
 /** The plan's YAML text. Pure. */
 export function renderDemoPlan(input: DemoPlanInput): string {
   const target = Object.entries(input.target).map(([key, value]) => `  ${key}: ${quote(value)}`);
-  const addresses = input.nodes.map((node) => `    ${node.name}: ${quote(node.address)}`);
   const bake = `${input.bakeMs}ms`;
   const latencySensor = (cohort: string): string[] => [
     `  ${cohort}_p99:`,
@@ -62,9 +59,6 @@ ${target.join("\n")}
   legacy: "v1-*"
   candidate: "v2-*"
   fullWeight: 100
-  addresses: # host:port per server, for drain reports
-${addresses.join("\n")}
-  drainReport: { url: "http://{address}/drain" }
 
 stages:
   - name: canary-10

@@ -94,13 +94,12 @@ async function writePlan(ctx: ScenarioContext, scenario: ScenarioName): Promise<
 
 /** The plan text a scenario runs (also what `--print-plan` shows). Pure. */
 export function demoPlanText(
-  ctx: Pick<ScenarioContext, "router" | "fleet" | "latencyUrl" | "bakeMs">,
+  ctx: Pick<ScenarioContext, "router" | "latencyUrl" | "bakeMs">,
   scenario: ScenarioName,
 ): string {
   return renderDemoPlan({
     name: `demo-${scenario}-release`,
     target: ctx.router.target,
-    nodes: ctx.fleet.nodes,
     latencyUrl: ctx.latencyUrl,
     bakeMs: ctx.bakeMs,
   });
