@@ -85,7 +85,7 @@ export function registerManualCommands(program: Command, ctx: CliContext): void 
     true,
   );
   simple("rollback", "roll an operation back, airlocked (runs it here unless another controller does)", true, true);
-  simple("abandon", "end an operation without finishing or rolling back; releases its claims", true, false);
+  simple("abandon", "end an operation without finishing or rolling back; releases its claims", true, true);
   simple("advance", "force the current stage sealed regardless of gates (--force --reason)", true, false);
 
   program

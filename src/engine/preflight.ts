@@ -32,7 +32,14 @@ export async function runPreflight(
 ): Promise<PreflightReport> {
   const failures: string[] = [];
   const warnings: string[] = [];
-  const names = Object.keys(runtime.sensors);
+  // Plan sensors must all answer; of the target's own sensors, only those the guards watch
+  // (others, like displaced work or drain reports, only mean something during a stage).
+  const guardSensors = plan.guards.flatMap((g) =>
+    g.kind === "threshold" ? [g.condition.sensor, g.condition.divideBy ?? ""] : [g.requests, g.errors],
+  );
+  const names = Object.keys(runtime.sensors).filter(
+    (name) => !name.startsWith("target.") || guardSensors.includes(name),
+  );
   const readings = await readSensors(
     runtime.sensors,
     names,

@@ -176,7 +176,7 @@ export class Runner {
         this.#status === "halted" &&
         (await this.#o.store.pendingCommands(this.#o.operationId)).length === 0
       ) {
-        return { kind: "halted" };
+        return this.#release({ kind: "halted" });
       }
       await this.#o.clock.sleep(this.#o.plan.intervalMs, signal);
     }
