@@ -7,7 +7,7 @@
  */
 import { type AlternativeGrid, type GridShape, gridShape } from "./mixture-sprt.ts";
 
-/** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 53% and 74%; the late-start CUSUM 69%). */
+/** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 53% and 74%; the late-start CUSUM 74%). */
 export const NODE_GRID: AlternativeGrid = {
   oddsRatios: [10, 25],
   weights: [0.6, 0.4],
