@@ -71,7 +71,11 @@ export interface Verdict {
   readonly breaches: readonly Evidence[];
   /** Nodes expected to take traffic that had none for the whole blind interval so far: no evidence is not health. */
   readonly blindNodes: readonly string[];
-  /** Per-node score / threshold in [0, ∞), for the dashboard heat map. */
+  /**
+   * Score / threshold in [0, ∞) for the subjects with evidence against them,
+   * for the dashboard heat map. A subject that is absent scores 0 (listing
+   * every node of a 10,000-node fleet would cost as much as the evaluation).
+   */
   readonly scores: Readonly<Record<string, number>>;
 }
 
