@@ -1,12 +1,15 @@
 /** `validate`, `schema`, `preflight` and `run`. */
+
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { runPreflight } from "../engine/preflight.ts";
 import { planJsonSchema } from "../plan/json-schema.ts";
-import { ExitCode } from "./exit-codes.ts";
+import { ExitCode, UsageError } from "./exit-codes.ts";
 import { loadPlanFile } from "./load-plan.ts";
 import type { CliContext } from "./main.ts";
 import { leaseTtlOption, parseLeaseTtl, storeOption } from "./main.ts";
 import { runForeground } from "./run-operation.ts";
+import { runRemote } from "./run-remote.ts";
 import { buildRuntime, builtinRegistries } from "./wiring.ts";
 import { withStore } from "./with-store.ts";
 
@@ -62,6 +65,11 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
     .option("--force", "start even when preflight fails (needs --reason)")
     .option("--reason <text>", "why --force is used (recorded)")
     .option("--again", "start a new operation even if this exact plan already completed")
+    .option(
+      "--server <url>",
+      "submit to a running `airlock serve` and follow it there (token: --token-file or AIRLOCK_TOKEN)",
+    )
+    .option("--token-file <file>", "file holding the API token for --server")
     .addOption(leaseTtlOption())
     .action(
       async (
@@ -74,6 +82,8 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
           reason?: string;
           leaseTtl: string;
           again?: boolean;
+          server?: string;
+          tokenFile?: string;
         },
       ) => {
         const leaseTtlMs = parseLeaseTtl(opts.leaseTtl);
@@ -91,6 +101,16 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
         if (!loaded.ok) {
           for (const line of loaded.lines) out.error(line);
           ctx.exitCode = ExitCode.invalid;
+          return;
+        }
+        // The server's controller reaches the sensors, not necessarily this machine: no local preflight.
+        if (opts.server !== undefined) {
+          ctx.exitCode = await runRemote(loaded.loaded, {
+            server: opts.server,
+            ...tokenFrom(opts.tokenFile),
+            out,
+            mode: opts.json ? "json" : "human",
+          });
           return;
         }
         const runtime = buildRuntime(loaded.loaded.plan, file, registries);
@@ -139,4 +159,13 @@ async function preflightOnly(file: string, json: boolean, ctx: CliContext): Prom
   if (json) ctx.out.line(JSON.stringify(report));
   else for (const line of [...report.lines, ...report.stagePreview]) ctx.out.line(line);
   return report.ok ? ExitCode.completed : ExitCode.preflightFailed;
+}
+
+function tokenFrom(file: string | undefined): { token?: string } {
+  if (file === undefined) return process.env.AIRLOCK_TOKEN === undefined ? {} : { token: process.env.AIRLOCK_TOKEN };
+  try {
+    return { token: readFileSync(file, "utf8").trim() };
+  } catch {
+    throw new UsageError(`--token-file ${file}: cannot read it`);
+  }
 }
