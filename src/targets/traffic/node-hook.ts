@@ -19,6 +19,7 @@ import { describeUrl, secretEnvValues } from "../../util/redact.ts";
 import { exitMessage, runCommand } from "../../util/run-command.ts";
 import { EXIT_FENCED, EXIT_RETRYABLE } from "../command/command-target.ts";
 import type { ActionRequest, TargetResult } from "../target.ts";
+import { classifyWebhookResponse } from "../webhook-response.ts";
 import { fillNodeUrl, type Hook, type HookName } from "./traffic-config.ts";
 
 /** A node as hooks and drain reports see it. */
@@ -40,8 +41,6 @@ export interface NodeHookRun {
   readonly signal: AbortSignal;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
-
-const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
 /** The key a hook receives: the action's key, the hook and the node, so a receiver can deduplicate per node. */
 export function nodeIdempotencyKey(actionKey: string, hookName: HookName, node: string): string {
@@ -108,11 +107,8 @@ export async function runNodeHook(run: NodeHookRun): Promise<TargetResult<void>>
     secrets: [...headers.secrets, ...Object.values(headers.value)],
   });
   if (!response.ok) return fail(response.code, `${what}: ${response.message}`, true);
-  const { status, body } = response;
-  if (status >= 200 && status <= 299) return { ok: true, value: undefined };
-  const where = `${what}: POST ${describeUrl(url)} answered HTTP ${status}`;
-  if (status === 409 && /stale|fenced/i.test(body)) return fail("fenced", where, false);
-  return fail(`http-${status}`, where, status >= 500 || RETRYABLE_STATUSES.has(status));
+  const classified = classifyWebhookResponse(`${what}: POST ${describeUrl(url)}`, response);
+  return classified.ok ? { ok: true, value: undefined } : classified;
 }
 
 function fail(code: string, message: string, retryable: boolean): TargetResult<never> {

@@ -19,14 +19,14 @@
  */
 import { z } from "zod";
 import { expandEnvRefs } from "../../util/expand-env-refs.ts";
-import { type HttpResponse, httpRequest } from "../../util/http-request.ts";
+import { httpRequest } from "../../util/http-request.ts";
 import { describeUrl } from "../../util/redact.ts";
 import { observationFromText } from "../observe-protocol.ts";
 import { reverseReplayRollback, runActions, simpleGatesSchema } from "../run-action.ts";
 import type { ActionRequest, Observation, Target, TargetDefinition, TargetResult } from "../target.ts";
+import { classifyWebhookResponse } from "../webhook-response.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -87,7 +87,7 @@ export const webhookTargetDefinition: TargetDefinition<WebhookTargetConfig> = {
         secrets: [...headers.secrets, ...Object.values(headers.value)],
         ...(body === undefined ? {} : { body }),
       });
-      return classify(`${method} ${describeUrl(url)}`, response);
+      return classifyWebhookResponse(`${method} ${describeUrl(url)}`, response);
     }
 
     const target: Target = {
@@ -146,25 +146,4 @@ function observeUrlFor(observeUrl: string, expected: ActionRequest | undefined):
   url.searchParams.set("idempotencyKey", expected.idempotencyKey);
   url.searchParams.set("rollback", String(expected.rollback));
   return url.toString();
-}
-
-function classify(where: string, response: HttpResponse): TargetResult<string> {
-  if (!response.ok) return { ok: false, code: response.code, message: response.message, retryable: true };
-  const { status, body } = response;
-  if (status >= 200 && status <= 299) return { ok: true, value: body };
-  if (status === 409 && saysTokenIsStale(body)) {
-    return { ok: false, code: "fenced", message: `${where}: receiver refused a stale fencing token`, retryable: false };
-  }
-  const retryable = status >= 500 || RETRYABLE_STATUSES.has(status);
-  return { ok: false, code: `http-${status}`, message: `${where}: answered HTTP ${status}`, retryable };
-}
-
-function saysTokenIsStale(body: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === "object" && parsed !== null && "code" in parsed && parsed.code === "fenced") return true;
-  } catch {
-    // Not JSON: fall back to the text.
-  }
-  return /stale/i.test(body);
 }
