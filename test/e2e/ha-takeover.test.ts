@@ -101,9 +101,11 @@ describe.skipIf(!ready)("high availability on one PostgreSQL store", () => {
     const firstEvent = audit.find((row) => row.app === "ha-b" && row.table === "events" && row.atMs >= killedAtMs);
     expect(takeover).toBeDefined();
     const takeoverMs = (takeover?.atMs ?? Number.POSITIVE_INFINITY) - killedAtMs;
+    const { endMs } = leaderLease(audit, killedAtMs);
     console.log(
-      `HA SIGKILL: follower took the lease ${takeoverMs} ms after the kill, committed its first event ` +
-        `${(firstEvent?.atMs ?? Number.NaN) - killedAtMs} ms after it (lease TTL ${LEASE_TTL_MS} ms, tick ${TICK_MS} ms)`,
+      `HA SIGKILL: follower took the lease ${takeoverMs} ms after the kill (${(takeover?.atMs ?? Number.NaN) - endMs} ms ` +
+        `after the dead leader's lease ended), committed its first event ${(firstEvent?.atMs ?? Number.NaN) - killedAtMs} ms ` +
+        `after the kill (lease TTL ${LEASE_TTL_MS} ms, tick ${TICK_MS} ms)`,
     );
     expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
     await expectEachStageOnceInOrder(log, audit);
@@ -137,11 +139,7 @@ describe.skipIf(!ready)("high availability on one PostgreSQL store", () => {
     const audit = await readAudit(storeUrl);
     const takeover = firstGrantAfter(audit, "ha-b", frozenAtMs);
     expect(takeover).toBeDefined();
-    const leaderGrants = audit.filter(
-      (row) => row.app === "ha-a" && row.table === "runner_leases" && row.atMs < frozenAtMs,
-    );
-    const leaderToken = leaderGrants.at(-1)?.row.token ?? Number.NaN;
-    const leaderLeaseEndMs = Math.max(...leaderGrants.map((row) => row.row.expires_at_ms ?? 0));
+    const { token: leaderToken, endMs: leaderLeaseEndMs } = leaderLease(audit, frozenAtMs);
     console.log(
       `HA SIGSTOP: follower took the lease ${(takeover?.atMs ?? Number.NaN) - frozenAtMs} ms after the freeze; ` +
         `the leader's lease (token ${leaderToken}) ended ${leaderLeaseEndMs - frozenAtMs} ms after it; ` +
@@ -188,6 +186,15 @@ async function withTimeout(exit: Promise<number | null>, timeoutMs: number, cont
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The token of the leader's (`ha-a`) lease before `beforeMs`, and when its last renewal made it end. */
+function leaderLease(audit: readonly AuditRow[], beforeMs: number): { token: number; endMs: number } {
+  const grants = audit.filter((row) => row.app === "ha-a" && row.table === "runner_leases" && row.atMs < beforeMs);
+  return {
+    token: grants.at(-1)?.row.token ?? Number.NaN,
+    endMs: Math.max(...grants.map((row) => row.row.expires_at_ms ?? 0)),
+  };
 }
 
 /** The first runner lease granted to `app` (a holder set, not a release) at or after `sinceMs`. */
