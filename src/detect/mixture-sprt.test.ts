@@ -13,27 +13,14 @@ import {
   subjectScoreUpperBound,
   updateSubject,
 } from "./mixture-sprt.ts";
-
-function bank(): SubjectBank {
-  return {
-    logStartWeight: [],
-    logLateWeight: [],
-    sprt: [],
-    restart: [],
-    restartRequests: [],
-    restartErrors: [],
-    dataTicks: [],
-    requests: [],
-    errors: [],
-  };
-}
+import { emptyBank } from "./sequential-state.ts";
 
 // At p1 = 10%, odds ratio 9 gives q = 50% exactly: easy numbers by hand.
 const GRID: AlternativeGrid = { oddsRatios: [9], weights: [1], restartOddsRatios: [9], restartWeights: [1] };
 const SHAPE = gridShape(GRID);
 
 function feed(ticks: readonly [number, number][], startWeight = 0.5): SubjectBank {
-  const b = bank();
+  const b = emptyBank();
   addSubject(b, SHAPE, startWeight);
   const factors = new Float64Array(factorCount(GRID));
   fillLogFactors(GRID, 0.1, factors);

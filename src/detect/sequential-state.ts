@@ -32,7 +32,8 @@ export interface SequentialData {
   readonly reference: ReferenceState;
 }
 
-function emptyBank(): SubjectBank {
+/** A bank with no subjects (the state of a fresh test). */
+export function emptyBank(): SubjectBank {
   return {
     logStartWeight: [],
     logLateWeight: [],
