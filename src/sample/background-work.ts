@@ -15,6 +15,13 @@ export interface JobsSpec {
 export interface DbSpec {
   readonly connectionString: string;
   readonly poolSize: number;
+  /**
+   * Connections opened at start and kept open while not quiesced (HikariCP's
+   * `minimumIdle`); `poolSize` makes a fixed-size pool. Default 0.
+   */
+  readonly minConnections?: number;
+  /** Share of requests, 0–1, that run their whole duration inside the database (holding a connection). Default 0. */
+  readonly holdShare?: number;
 }
 
 /** The application's own drain report; every field reaches 0 after quiesce once work is done. */
@@ -37,6 +44,7 @@ export class BackgroundWork {
   /** Jobs and requests using the pool now; the pool closes after quiesce once this is 0. */
   private dbUsers = 0;
   private readonly maxConcurrentJobs: number;
+  private readonly minConnections: number = 0;
   private poolEnded: Promise<void> | undefined;
   private readonly jobTimer: NodeJS.Timeout | undefined;
   private readonly flushTimer: NodeJS.Timeout;
@@ -49,9 +57,11 @@ export class BackgroundWork {
     // Jobs leave one connection free for requests.
     this.maxConcurrentJobs = db === undefined ? Number.POSITIVE_INFINITY : Math.max(1, db.poolSize - 1);
     if (db !== undefined) {
+      this.minConnections = Math.min(db.minConnections ?? 0, db.poolSize);
       this.pool = new pg.Pool({
         connectionString: db.connectionString,
         max: db.poolSize,
+        min: this.minConnections,
         connectionTimeoutMillis: 2000,
       });
       // An idle client that loses its connection must not crash the process; the pool replaces it.
@@ -86,9 +96,27 @@ export class BackgroundWork {
     if (this.quiescedFlag) this.flush();
   }
 
+  /**
+   * Opens the pool's minimum connections at once, as a fixed-size pool does
+   * at start. Resolves to how many could not be opened (a full database
+   * refuses them; the pool opens them later on demand). Call once.
+   */
+  async openMinConnections(): Promise<number> {
+    const pool = this.pool;
+    if (pool === undefined || this.minConnections === 0) return 0;
+    const opened = await Promise.allSettled(Array.from({ length: this.minConnections }, () => pool.connect()));
+    for (const result of opened) if (result.status === "fulfilled") result.value.release();
+    return opened.filter((result) => result.status === "rejected").length;
+  }
+
   /** One round trip to the database, if there is one and it is not closed. Rejects on a database error. */
   touchDb(): Promise<void> {
     return this.withDb("SELECT 1", []);
+  }
+
+  /** Holds one connection for `durationMs` (`SELECT pg_sleep`), if there is a database and it is not closed. Rejects on a database error. */
+  holdDb(durationMs: number): Promise<void> {
+    return this.withDb("SELECT pg_sleep($1)", [durationMs / 1000]);
   }
 
   /**

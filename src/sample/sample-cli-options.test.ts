@@ -35,6 +35,13 @@ describe("sample service command line", () => {
     });
   });
 
+  it("reads the pool's minimum and the share of requests held in the database", () => {
+    const parsed = parseSampleArgs(["--db-pool-size", "8", "--db-pool-min", "8", "--db-hold-share", "1"], {
+      SAMPLE_DB_URL: "postgres://app@127.0.0.1:5432/app",
+    });
+    expect(parsed).toMatchObject({ ok: true, value: { db: { poolSize: 8, minConnections: 8, holdShare: 1 } } });
+  });
+
   it("refuses unknown flags and non-numeric values", () => {
     expect(parseSampleArgs(["--db-url", "x"], {}).ok).toBe(false);
     expect(parseSampleArgs(["--port", "abc"], {}).ok).toBe(false);

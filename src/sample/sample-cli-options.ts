@@ -14,6 +14,8 @@
  *   --jobs-interval-ms N     SAMPLE_JOBS_INTERVAL_MS   (no jobs unless set)
  *   --jobs-duration-ms N     SAMPLE_JOBS_DURATION_MS   (default 1000)
  *   --db-pool-size N         SAMPLE_DB_POOL_SIZE       (default 4)
+ *   --db-pool-min N          SAMPLE_DB_POOL_MIN        (default 0: connections opened at start and kept)
+ *   --db-hold-share R        SAMPLE_DB_HOLD_SHARE      (default 0: share of requests run inside the database)
  *   SAMPLE_DB_URL            PostgreSQL connection string (environment only: it may hold a password)
  */
 import { parseArgs } from "node:util";
@@ -34,6 +36,8 @@ const NUMERIC_FLAGS = [
   "jobs-interval-ms",
   "jobs-duration-ms",
   "db-pool-size",
+  "db-pool-min",
+  "db-hold-share",
 ] as const;
 type NumericFlag = (typeof NUMERIC_FLAGS)[number];
 
@@ -84,7 +88,14 @@ export function parseSampleArgs(
         : { jobs: { intervalMs: jobsIntervalMs, durationMs: numbers["jobs-duration-ms"] ?? 1000 } }),
       ...(dbUrl === undefined || dbUrl === ""
         ? {}
-        : { db: { connectionString: dbUrl, poolSize: numbers["db-pool-size"] ?? 4 } }),
+        : {
+            db: {
+              connectionString: dbUrl,
+              poolSize: numbers["db-pool-size"] ?? 4,
+              ...(numbers["db-pool-min"] === undefined ? {} : { minConnections: numbers["db-pool-min"] }),
+              ...(numbers["db-hold-share"] === undefined ? {} : { holdShare: numbers["db-hold-share"] }),
+            },
+          }),
     },
   };
 }

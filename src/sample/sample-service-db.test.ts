@@ -48,6 +48,27 @@ describe.skipIf(!ready)("sample service with a real PostgreSQL pool", () => {
     });
   });
 
+  it("a fixed-size pool opens its connections at start, and a held request keeps one for its duration", async () => {
+    const fixed = await startSampleService({
+      port: 0,
+      name: "v1-fixed",
+      version: "1.0.0",
+      latencyMs: { median: 1, p99: 2 },
+      errorRate: 0,
+      longRequestShare: 1,
+      longRequestMs: 300,
+      db: { connectionString: postgres.primary.connectionString, poolSize: 3, minConnections: 2, holdShare: 1 },
+    });
+    try {
+      expect(fixed.drainReport().openDbConnections).toBe(2);
+      const answers = Promise.all([1, 2, 3].map(() => fetch(`${fixed.url}/`)));
+      await until(() => fixed.drainReport().openDbConnections === 3);
+      expect((await answers).map((answer) => answer.status)).toEqual([200, 200, 200]);
+    } finally {
+      await fixed.close();
+    }
+  });
+
   it("never reports the connection string", async () => {
     const texts = await Promise.all(
       ["/metrics", "/drain", "/config", "/healthz"].map(async (path) => (await fetch(`${service.url}${path}`)).text()),

@@ -76,6 +76,7 @@ export async function startSampleService(options: SampleServiceOptions): Promise
   let config: WorkConfig = { latencyMs, errorRate, longRequestShare, longRequestMs };
   let sampleLatencyMs = logNormalSampler(config.latencyMs, random);
   const background = new BackgroundWork(options.jobs, options.db, options.flushIntervalMs ?? 1000);
+  await background.openMinConnections();
   const holds = new HoldRegistry();
   let inflightRequests = 0;
   const metrics = createSampleMetrics(
@@ -132,14 +133,17 @@ export async function startSampleService(options: SampleServiceOptions): Promise
   const work = async (signal: AbortSignal, res: ServerResponse): Promise<void> => {
     const current = config;
     const delayMs = random() < current.longRequestShare ? current.longRequestMs : sampleLatencyMs();
+    // A held request spends its whole duration inside the database, holding one connection.
+    const holdShare = options.db?.holdShare ?? 0;
+    const heldMs = holdShare > 0 && random() < holdShare ? delayMs : 0;
     let failure: string | undefined;
     try {
-      await background.touchDb();
+      await (heldMs > 0 ? background.holdDb(heldMs) : background.touchDb());
     } catch {
       failure = "database unavailable";
     }
     try {
-      await sleep(delayMs, undefined, { signal });
+      await sleep(delayMs - heldMs, undefined, { signal });
     } catch {
       return; // the client went away
     }
