@@ -8,6 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
+import { parseDurationMs } from "../plan/duration.ts";
 import { parseFleet } from "../sim/fleet-spec.ts";
 import { runSimulation } from "../sim/run-simulation.ts";
 import { type SimulationSummary, STRATEGIES, type Strategy } from "../sim/sim-summary.ts";
@@ -22,6 +23,7 @@ interface SimulateFlags {
   readonly release: "good" | "bad";
   readonly json?: boolean;
   readonly series?: boolean;
+  readonly duration?: string;
 }
 
 /** Registers `simulate`. */
@@ -36,6 +38,10 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
     .addOption(new Option("--release <which>", "the candidate is good or bad").choices(["good", "bad"]).default("good"))
     .option("--json", "print the summary as one JSON object")
     .option("--series", "with --json: include per-second requests, failures and DB connections")
+    .option(
+      "--duration <time>",
+      "simulated time to run (e.g. 1h): the world keeps running after the operation ends; the operation is cut off here",
+    )
     .action(async (planFile: string, flags: SimulateFlags) => {
       ctx.exitCode = await simulate(planFile, flags, ctx);
     });
@@ -44,6 +50,10 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
 async function simulate(planFile: string, flags: SimulateFlags, ctx: CliContext): Promise<number> {
   const seed = Number(flags.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, got ${flags.seed}`);
+  const durationMs = flags.duration === undefined ? undefined : parseDurationMs(flags.duration);
+  if (durationMs === 0 || (flags.duration !== undefined && durationMs === undefined)) {
+    throw new UsageError(`--duration: expected a duration like 1h or 90s, got ${flags.duration}`);
+  }
   const [planSource, fleetSource] = await Promise.all([readText(planFile), readText(flags.fleet)]);
   const fleet = parseFleet(fleetSource);
   if (!fleet.ok) throw new UsageError(`${flags.fleet}: ${fleet.message}`);
@@ -56,6 +66,7 @@ async function simulate(planFile: string, flags: SimulateFlags, ctx: CliContext)
     strategy: flags.strategy,
     release: flags.release,
     series: flags.json === true && flags.series === true,
+    ...(durationMs === undefined ? {} : { durationMs }),
   });
   if (!result.ok) throw new UsageError(`${result.code === "plan" ? planFile : flags.fleet}: ${result.message}`);
   const summary = result.value;
@@ -77,9 +88,9 @@ async function readText(file: string): Promise<string> {
 function describe(s: SimulationSummary): string[] {
   const failedPercent = s.requests === 0 ? 0 : (100 * s.failedRequests) / s.requests;
   const lines = [
-    `${s.strategy}, ${s.release} release, ${s.nodes} nodes, seed ${s.seed}: ${s.outcome} after ${s.durationS} s (simulated)`,
+    `${s.strategy}, ${s.release} release, ${s.nodes} nodes, seed ${s.seed}: ${s.outcome} after ${s.durationS} s (simulated; the world ran ${s.simulatedS} s)`,
     `requests ${s.requests}, failed ${s.failedRequests} (${failedPercent.toFixed(3)}%): refused ${s.failedBy.connectionRefused}, pool full ${s.failedBy.poolExhausted}, killed ${s.failedBy.killed}, release errors ${s.failedBy.releaseErrors}, no server ${s.failedBy.noServer}`,
-    `p99 ${s.p99Ms} ms; peak DB connections ${s.peakDbConnections} of ${s.dbMaxConnections}; jobs killed ${s.jobsKilled}, refused ${s.jobsRefused}`,
+    `p99 ${s.p99Ms} ms; peak DB connections ${s.peakDbConnections} of ${s.dbMaxConnections}; jobs killed ${s.jobsKilled}, refused ${s.jobsRefused}; idle connections refused ${s.idleConnectionsRefused}`,
   ];
   if (s.release === "bad") lines.push(`requests served by bad nodes: ${s.badNodeRequests}`);
   if (s.halt !== null) lines.push(`halted at ${s.halt.atS} s: ${s.halt.message}`);

@@ -70,8 +70,15 @@ const fleetSchema = z.strictObject({
   }),
   pool: z.strictObject({
     size: z.int().min(1),
-    /** Connections a node keeps open while it runs and has not been quiesced. */
+    /** Connections a node keeps open while it runs and has not been quiesced; the database may refuse them (retried after 1 s). */
     minIdle: z.int().min(0).default(0),
+    /**
+     * How long a request waits in its node's queue when every connection of the pool is in use
+     * before it fails (pg-pool's `connectionTimeoutMillis`; the sample service uses 2 s). 0: fail at once.
+     */
+    acquireTimeout: duration.default(2_000),
+    /** An idle connection above `minIdle` closes after this long unused (pg-pool's `idleTimeoutMillis`, default 10 s). */
+    idleTimeout: duration.default(10_000),
   }),
   database: z.strictObject({
     maxConnections: z.int().min(1),
@@ -90,6 +97,11 @@ const fleetSchema = z.strictObject({
       safe: timerPeer,
     })
     .optional(),
+  /**
+   * Traffic the world serves before the first action, so that pools, long requests and jobs are at
+   * their steady state when the rollout starts; the summary counts from the first action.
+   */
+  warmup: duration.default(60_000),
   /** Simulated time after which a run stops and reports `timeout`. */
   limit: duration.default(3_600_000),
 });

@@ -18,6 +18,12 @@ export class LatencyHistogram {
     this.#total += count;
   }
 
+  /** Forgets every observation. */
+  clear(): void {
+    this.#counts.fill(0);
+    this.#total = 0;
+  }
+
   /** Observations so far. */
   get total(): number {
     return this.#total;

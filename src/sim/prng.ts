@@ -11,6 +11,9 @@ export class Prng {
   #c: number;
   #d: number;
   #spareNormal: number | undefined;
+  /** Arrivals are drawn with the same mean for node after node: `exp(-mean)` is computed once. */
+  #lastPoissonMean = 0;
+  #lastPoissonExp = 1;
 
   /** Seeds sfc32 from `seed` (any integer) and discards the first outputs. */
   constructor(seed: number) {
@@ -56,6 +59,11 @@ export class Prng {
     return median * Math.exp(sigma * this.normal());
   }
 
+  /** Exponential with the given mean (same unit as the result): the time to the next event of a Poisson process. */
+  exponential(mean: number): number {
+    return -mean * Math.log(1 - this.next());
+  }
+
   /**
    * Poisson count with mean `mean` ≥ 0: inversion for small means, a rounded
    * normal approximation above 50 (error far below the simulator's own).
@@ -63,8 +71,12 @@ export class Prng {
   poisson(mean: number): number {
     if (mean <= 0) return 0;
     if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
+    if (mean !== this.#lastPoissonMean) {
+      this.#lastPoissonMean = mean;
+      this.#lastPoissonExp = Math.exp(-mean);
+    }
     let k = 0;
-    let p = Math.exp(-mean);
+    let p = this.#lastPoissonExp;
     let cumulative = p;
     const u = this.next();
     while (u > cumulative && k < 1000) {

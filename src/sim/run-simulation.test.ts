@@ -40,7 +40,7 @@ guards:
       alpha: 0.001
 `;
 
-function fleet(overrides = "", maxConnections = 48): FleetSpec {
+function fleet(overrides = "", maxConnections = 120): FleetSpec {
   const parsed = parseFleet(`
 nodes: { legacy: { prefix: v1-, count: 4 }, candidate: { prefix: v2-, count: 4 }, startup: 2s, terminationGrace: 5s }
 traffic:
@@ -92,7 +92,7 @@ describe("airlock simulate", () => {
     expect(s.outcome).toBe("completed");
     expect(s.failedRequests).toBe(0);
     expect(s.stages.filter((stage) => stage.endedS !== null)).toHaveLength(10);
-    expect(s.peakDbConnections).toBeLessThanOrEqual(48);
+    expect(s.peakDbConnections).toBeLessThanOrEqual(120);
   });
 
   it("halts on the one bad candidate node with the detector's evidence and rolls back", async () => {
@@ -126,10 +126,19 @@ describe("airlock simulate", () => {
     expect(slow.p99Ms).toBeGreaterThan(good.p99Ms);
   });
 
-  it("refuses connections when naive surges every candidate's pool onto a scarce database", async () => {
-    const naive = await summary({ strategy: "naive", fleet: fleet("", 40) });
-    expect(naive.failedBy.connectionRefused).toBeGreaterThan(0);
-    expect(naive.peakDbConnections).toBe(40);
+  it("never opens more connections than the database allows, idle minimums included, when a canary overlaps both fleets", async () => {
+    const s = await summary({ strategy: "timer-canary-typical", fleet: fleet("", 64), series: true });
+    expect(s.failedBy.connectionRefused).toBeGreaterThan(0);
+    expect(s.idleConnectionsRefused).toBeGreaterThan(0);
+    expect(s.peakDbConnections).toBe(64);
+    expect(Math.max(...(s.series ?? []).map((second) => second.dbConnections))).toBe(64);
+  });
+
+  it("runs the world on for --duration after the operation ends", async () => {
+    const s = await summary({ strategy: "naive", durationMs: 60_000 });
+    expect(s.outcome).toBe("completed");
+    expect(s.durationS).toBeLessThan(60);
+    expect(s.simulatedS).toBe(60);
   });
 
   it("refuses a plan whose target is not traffic, and a fleet that does not match the plan's patterns", async () => {

@@ -44,6 +44,12 @@ export interface SimulationRequest {
   readonly release: "good" | "bad";
   /** Include the per-second series in the summary. */
   readonly series?: boolean;
+  /**
+   * Simulated time the world runs, ms: the operation is cut off (`timeout`) here if the fleet's
+   * `limit` has not cut it off before, and the world keeps running (and counting) after the
+   * operation ends until then. Default: until the operation ends.
+   */
+  readonly durationMs?: number;
 }
 
 /** A summary, or why the run could not start. */
@@ -87,21 +93,28 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
       message: `fleet node ${misnamed} does not match the plan's legacy/candidate patterns`,
     };
   }
-  const fleet = new SimFleet(spec, new Prng(request.seed), SIM_START_MS, config.fullWeight, request.release);
+  const warmupMs = Math.ceil(spec.warmup / STEP_MS) * STEP_MS;
+  const fleet = new SimFleet(spec, new Prng(request.seed), SIM_START_MS - warmupMs, config.fullWeight, request.release);
+  while (fleet.nowMs < SIM_START_MS) fleet.step();
+  fleet.startCounting();
   const target = createSimTarget(config, fleet, spec.nodes.terminationGrace);
-  const deadlineMs = SIM_START_MS + spec.limit;
+  const deadlineMs = SIM_START_MS + Math.min(spec.limit, request.durationMs ?? spec.limit);
+  const endMs = SIM_START_MS + (request.durationMs ?? 0);
   const base = { strategy: request.strategy, release: request.release, seed: request.seed, nodes: fleet.names.length };
   const ended =
     request.strategy === "airlock"
       ? await runPlan(plan, definition, target, fleet, spec, deadlineMs)
       : await runPeer(request.strategy, plan, { fleet, target, legacy, candidates, deadlineMs, spec });
-  while (fleet.killAtMs.some((at) => at < Number.POSITIVE_INFINITY) && fleet.nowMs < deadlineMs) fleet.step();
+  const stopping = (): boolean =>
+    fleet.nowMs < deadlineMs && fleet.killAtMs.some((at) => at < Number.POSITIVE_INFINITY);
+  while (fleet.nowMs < endMs || stopping()) fleet.step();
   return {
     ok: true,
     value: {
       ...base,
       outcome: ended.outcome,
       durationS: secondsSince(SIM_START_MS, ended.endedAtMs),
+      simulatedS: secondsSince(SIM_START_MS, fleet.nowMs),
       ...fleetFigures(fleet, spec.database.maxConnections),
       halt: ended.halt,
       stages: ended.stages,

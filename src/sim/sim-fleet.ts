@@ -2,13 +2,17 @@
  * The simulated world: legacy and candidate nodes behind one router, Poisson
  * arrivals split by weight, in-flight work in per-node completion rings
  * (aggregated per time step, never one object per request), per-node
- * connection pools against one database's connection limit, background
- * jobs, and the bad release's failure mode. Advanced in fixed steps by
- * {@link SimFleet.step}; deterministic for a seed.
+ * connection pools against one database's connection limit (requests queue
+ * for a connection up to the pool's acquire timeout; the database refuses a
+ * connection above its limit), background jobs, and the bad release's failure
+ * mode. Advanced in fixed steps by {@link SimFleet.step}; deterministic for a
+ * seed.
  */
-import { type FleetSpec, type LogNormalSpec, nodeNames } from "./fleet-spec.ts";
+import { ACQUIRED, ConnectionPools, POOL_FULL } from "./connection-pools.ts";
+import { type FleetSpec, nodeNames } from "./fleet-spec.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import type { Prng } from "./prng.ts";
+import { WaitQueues } from "./wait-queues.ts";
 
 /** Administrative state codes, as the router knows them. */
 export const ADMIN_STATES = ["ready", "drain", "maint"] as const;
@@ -17,9 +21,9 @@ export const ADMIN_STATES = ["ready", "drain", "maint"] as const;
 export interface FleetCounters {
   requests: number;
   failedRequests: number;
-  /** New database connections refused because the database was at `maxConnections`. */
+  /** Requests whose new database connection was refused because the database was at `maxConnections`. */
   connectionRefused: number;
-  /** Requests that found their node's pool full. */
+  /** Requests that waited for a connection of their node's full pool longer than its acquire timeout. */
   poolExhausted: number;
   /** Requests cut off when their node was stopped. */
   killed: number;
@@ -28,6 +32,7 @@ export interface FleetCounters {
   /** Requests that found no routable server. */
   noServer: number;
   jobsKilled: number;
+  /** Jobs not started because no connection was free (pool full, or refused by the database). */
   jobsRefused: number;
   /** Requests served (successfully or not) by nodes running the bad release. */
   badNodeRequests: number;
@@ -41,8 +46,25 @@ export interface FleetSample {
   readonly dbConnections: number;
 }
 
+function zeroCounters(): FleetCounters {
+  return {
+    requests: 0,
+    failedRequests: 0,
+    connectionRefused: 0,
+    poolExhausted: 0,
+    killed: 0,
+    releaseErrors: 0,
+    noServer: 0,
+    jobsKilled: 0,
+    jobsRefused: 0,
+    badNodeRequests: 0,
+  };
+}
+
 /** Simulation time step, ms. */
 export const STEP_MS = 100;
+
+const NONE = Number.POSITIVE_INFINITY;
 
 /** The world. Every method is synchronous and deterministic given the PRNG. */
 export class SimFleet {
@@ -59,40 +81,35 @@ export class SimFleet {
   readonly killAtMs: Float64Array;
   readonly requestsTotal: Float64Array;
   readonly errorsTotal: Float64Array;
+  /** Requests in flight, those waiting for a connection included. */
   readonly inflight: Int32Array;
   /** In-flight requests that started before the last {@link mark}. */
   readonly oldInflight: Int32Array;
+  /** Requests holding a connection. */
   readonly dbInUse: Int32Array;
   readonly jobs: Int32Array;
   readonly leaked: Int32Array;
-  readonly counters: FleetCounters = {
-    requests: 0,
-    failedRequests: 0,
-    connectionRefused: 0,
-    poolExhausted: 0,
-    killed: 0,
-    releaseErrors: 0,
-    noServer: 0,
-    jobsKilled: 0,
-    jobsRefused: 0,
-    badNodeRequests: 0,
-  };
+  readonly pools: ConnectionPools;
+  readonly counters: FleetCounters = zeroCounters();
   readonly latency = new LatencyHistogram();
   readonly samples: FleetSample[] = [];
-  peakDbConnections = 0;
   nowMs: number;
   /** Bumped on every step and state change (caches key on it). */
   version = 0;
-  dbConnections = 0;
 
   readonly #spec: FleetSpec;
   readonly #prng: Prng;
   readonly #slots: number;
-  readonly #main: Int32Array;
+  /** Completions per node and step: requests started after / before the last mark, connections, jobs. */
+  readonly #fresh: Int32Array;
   readonly #old: Int32Array;
-  readonly #db: Int32Array;
-  readonly #jobRing: Int32Array;
+  readonly #release: Int32Array;
+  readonly #jobEnds: Int32Array;
+  readonly #waits: WaitQueues;
+  readonly #nextJobAtMs: Float64Array;
   #slot = 0;
+  /** Queries running on the database (requests holding a connection, jobs). */
+  #activeQueries = 0;
   #second = { requests: 0, failed: 0, peakDb: 0 };
 
   /** Legacy nodes start running, ready and at full weight; candidates stopped in `maint`. */
@@ -116,7 +133,7 @@ export class SimFleet {
       if (spec.badRelease.nodes === "all") this.bad.fill(1, legacy.length);
       else this.bad[legacy.length] = 1;
     }
-    this.killAtMs = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+    this.killAtMs = new Float64Array(n).fill(NONE);
     this.requestsTotal = new Float64Array(n);
     this.errorsTotal = new Float64Array(n);
     this.inflight = new Int32Array(n);
@@ -124,12 +141,31 @@ export class SimFleet {
     this.dbInUse = new Int32Array(n);
     this.jobs = new Int32Array(n);
     this.leaked = new Int32Array(n);
+    this.pools = new ConnectionPools(n, {
+      size: spec.pool.size,
+      minIdle: spec.pool.minIdle,
+      idleTimeoutMs: spec.pool.idleTimeout,
+      maxConnections: spec.database.maxConnections,
+    });
     this.#slots = Math.ceil(spec.traffic.maxDuration / STEP_MS) + 1;
-    this.#main = new Int32Array(n * this.#slots);
+    this.#fresh = new Int32Array(n * this.#slots);
     this.#old = new Int32Array(n * this.#slots);
-    this.#db = new Int32Array(n * this.#slots);
-    this.#jobRing = new Int32Array(n * this.#slots);
-    this.dbConnections = this.#countConnections();
+    this.#release = new Int32Array(n * this.#slots);
+    this.#jobEnds = new Int32Array(n * this.#slots);
+    this.#waits = new WaitQueues(n, Math.ceil(spec.pool.acquireTimeout / STEP_MS));
+    this.#nextJobAtMs = new Float64Array(n).fill(NONE);
+    for (let i = 0; i < legacy.length; i += 1) this.#scheduleJob(i, startMs);
+    for (let i = 0; i < legacy.length; i += 1) this.pools.fill(i, spec.pool.minIdle, startMs);
+  }
+
+  /** Database connections open now, all nodes together. */
+  get dbConnections(): number {
+    return this.pools.total;
+  }
+
+  /** The most database connections open at once so far (never above `maxConnections`). */
+  get peakDbConnections(): number {
+    return this.pools.peak;
   }
 
   /** Whether node `i` takes new requests now. */
@@ -149,11 +185,9 @@ export class SimFleet {
     return this.admin[i] === 1 ? "DRAIN" : "UP";
   }
 
-  /** Connections node `i` holds open: every one in use, and its idle minimum unless quiesced. */
+  /** Database connections node `i` holds open, idle or in use. */
   openConnections(i: number): number {
-    if (this.running[i] !== 1) return 0;
-    const inUse = (this.dbInUse[i] ?? 0) + (this.jobs[i] ?? 0) + (this.leaked[i] ?? 0);
-    return Math.max(this.quiesced[i] === 1 ? 0 : this.#spec.pool.minIdle, inUse);
+    return this.pools.open[i] ?? 0;
   }
 
   /** The application's own drain report of node `i`: in-flight requests + jobs + open connections. */
@@ -161,29 +195,41 @@ export class SimFleet {
     return (this.inflight[i] ?? 0) + (this.jobs[i] ?? 0) + this.openConnections(i);
   }
 
+  /** Counters, latencies, peaks and the series count from now on (after the warm-up). The routers' per-node counters go on. */
+  startCounting(): void {
+    Object.assign(this.counters, zeroCounters());
+    this.latency.clear();
+    this.samples.length = 0;
+    this.pools.resetCounts();
+    this.#second = { requests: 0, failed: 0, peakDb: this.pools.total };
+  }
+
   /** From now on, every request in flight counts as started before the current action (see `oldInflight`). */
   mark(): void {
-    for (let k = 0; k < this.#main.length; k += 1) {
-      this.#old[k] = (this.#old[k] ?? 0) + (this.#main[k] ?? 0);
-      this.#main[k] = 0;
+    for (let k = 0; k < this.#fresh.length; k += 1) {
+      this.#old[k] = (this.#old[k] ?? 0) + (this.#fresh[k] ?? 0);
+      this.#fresh[k] = 0;
     }
+    this.#waits.mark();
     this.oldInflight.set(this.inflight);
     this.version += 1;
   }
 
-  /** Starts node `i`: healthy after the fleet's startup time, pool open. Idempotent while running. */
+  /** Starts node `i`: healthy after the fleet's startup time, its pool opening. Idempotent while running. */
   provision(i: number): void {
     if (this.running[i] === 1) return;
     this.running[i] = 1;
     this.quiesced[i] = 0;
-    this.killAtMs[i] = Number.POSITIVE_INFINITY;
+    this.killAtMs[i] = NONE;
     this.readyAtMs[i] = this.nowMs + this.#spec.nodes.startup;
+    this.#scheduleJob(i, this.readyAtMs[i] ?? this.nowMs);
     this.version += 1;
   }
 
   /** Stop taking jobs and close idle connections (the quiesce hook, or SIGTERM). Idempotent. */
   quiesce(i: number): void {
     this.quiesced[i] = 1;
+    this.pools.closeIdle(i, 0);
     this.version += 1;
   }
 
@@ -191,59 +237,83 @@ export class SimFleet {
   terminate(i: number, graceMs: number): void {
     if (this.running[i] !== 1) return;
     this.quiesce(i);
-    this.killAtMs[i] = Math.min(this.killAtMs[i] ?? Number.POSITIVE_INFINITY, this.nowMs + graceMs);
+    this.killAtMs[i] = Math.min(this.killAtMs[i] ?? NONE, this.nowMs + graceMs);
   }
 
   /** Advances the world by one {@link STEP_MS}. */
   step(): void {
     this.nowMs += STEP_MS;
     this.#slot = (this.#slot + 1) % this.#slots;
+    this.#waits.advance();
     this.version += 1;
-    const n = this.names.length;
-    for (let i = 0; i < n; i += 1) this.#complete(i);
-    for (let i = 0; i < n; i += 1) {
-      const killAt = this.killAtMs[i] ?? Number.POSITIVE_INFINITY;
-      const idle = (this.inflight[i] ?? 0) + (this.jobs[i] ?? 0) === 0;
-      if (this.running[i] === 1 && (killAt <= this.nowMs || (killAt < Number.POSITIVE_INFINITY && idle))) {
+    const { minIdle } = this.#spec.pool;
+    let routableWeight = 0;
+    for (let i = 0; i < this.names.length; i += 1) {
+      if (this.running[i] !== 1) continue;
+      this.#complete(i);
+      const killAt = this.killAtMs[i] ?? NONE;
+      if (killAt <= this.nowMs || (killAt < NONE && (this.inflight[i] ?? 0) + (this.jobs[i] ?? 0) === 0)) {
         this.#kill(i);
+        continue;
       }
+      if (this.quiesced[i] === 0) this.pools.fill(i, minIdle, this.nowMs);
+      if (this.routable(i)) routableWeight += this.weight[i] ?? 0;
     }
-    this.dbConnections = this.#countConnections();
-    this.#arrivals();
+    const newSecond = this.nowMs % 1000 === 0;
+    if (newSecond) this.pools.sweep((i) => (this.running[i] === 1 && this.quiesced[i] === 0 ? minIdle : 0));
+    this.#arrivals(routableWeight);
     this.#startJobs();
-    this.peakDbConnections = Math.max(this.peakDbConnections, this.dbConnections);
-    this.#second.peakDb = Math.max(this.#second.peakDb, this.dbConnections);
-    if (this.nowMs % 1000 === 0) {
+    this.#second.peakDb = Math.max(this.#second.peakDb, this.pools.total);
+    if (newSecond) {
       this.samples.push({
         tS: this.samples.length + 1,
         requests: this.#second.requests,
         failed: this.#second.failed,
         dbConnections: this.#second.peakDb,
       });
-      this.#second = { requests: 0, failed: 0, peakDb: this.dbConnections };
+      this.#second = { requests: 0, failed: 0, peakDb: this.pools.total };
     }
   }
 
-  #countConnections(): number {
-    let total = 0;
-    for (let i = 0; i < this.names.length; i += 1) total += this.openConnections(i);
-    return total;
-  }
-
+  /** Work of node `i` due now: finished requests and jobs give their connections to waiters, then back to the pool. */
   #complete(i: number): void {
     const k = i * this.#slots + this.#slot;
-    const fresh = this.#main[k] ?? 0;
+    const fresh = this.#fresh[k] ?? 0;
     const old = this.#old[k] ?? 0;
     if (fresh + old > 0) {
       this.inflight[i] = (this.inflight[i] ?? 0) - fresh - old;
       this.oldInflight[i] = (this.oldInflight[i] ?? 0) - old;
-      this.#main[k] = 0;
+      this.#fresh[k] = 0;
       this.#old[k] = 0;
     }
-    this.dbInUse[i] = (this.dbInUse[i] ?? 0) - (this.#db[k] ?? 0);
-    this.jobs[i] = (this.jobs[i] ?? 0) - (this.#jobRing[k] ?? 0);
-    this.#db[k] = 0;
-    this.#jobRing[k] = 0;
+    const waits = this.#waits;
+    if ((waits.waiting[i] ?? 0) > 0) {
+      const expired = waits.expire(i);
+      if (expired > 0) this.#timeOut(i, expired, waits.expiredOld);
+    }
+    const requestsDone = this.#release[k] ?? 0;
+    const jobsDone = this.#jobEnds[k] ?? 0;
+    if (requestsDone + jobsDone === 0) return;
+    this.#release[k] = 0;
+    this.#jobEnds[k] = 0;
+    this.dbInUse[i] = (this.dbInUse[i] ?? 0) - requestsDone;
+    this.jobs[i] = (this.jobs[i] ?? 0) - jobsDone;
+    this.#activeQueries -= requestsDone + jobsDone;
+    let freed = requestsDone + jobsDone;
+    while (freed > 0 && (waits.waiting[i] ?? 0) > 0) {
+      const waitedSteps = waits.takeOldest(i);
+      this.#runQuery(i, waits.tookOld ? this.#old : this.#fresh, waitedSteps * STEP_MS);
+      freed -= 1;
+    }
+    if (freed > 0) this.pools.release(i, freed, this.quiesced[i] === 1 ? 0 : this.#spec.pool.minIdle);
+  }
+
+  #timeOut(i: number, count: number, old: number): void {
+    this.inflight[i] = (this.inflight[i] ?? 0) - count;
+    this.oldInflight[i] = (this.oldInflight[i] ?? 0) - old;
+    this.counters.poolExhausted += count;
+    this.latency.add(this.#spec.pool.acquireTimeout, count);
+    this.#fail(i, count);
   }
 
   #kill(i: number): void {
@@ -251,11 +321,15 @@ export class SimFleet {
     this.counters.killed += cut;
     this.#fail(i, cut);
     this.counters.jobsKilled += this.jobs[i] ?? 0;
+    this.#activeQueries -= (this.dbInUse[i] ?? 0) + (this.jobs[i] ?? 0);
     const from = i * this.#slots;
-    for (const ring of [this.#main, this.#old, this.#db, this.#jobRing]) ring.fill(0, from, from + this.#slots);
+    for (const ring of [this.#fresh, this.#old, this.#release, this.#jobEnds]) ring.fill(0, from, from + this.#slots);
+    this.#waits.clear(i);
     for (const counts of [this.inflight, this.oldInflight, this.dbInUse, this.jobs, this.leaked]) counts[i] = 0;
+    this.pools.closeAll(i);
     this.running[i] = 0;
-    this.killAtMs[i] = Number.POSITIVE_INFINITY;
+    this.killAtMs[i] = NONE;
+    this.#nextJobAtMs[i] = NONE;
   }
 
   #fail(i: number, count: number): void {
@@ -264,11 +338,9 @@ export class SimFleet {
     this.#second.failed += count;
   }
 
-  #arrivals(): void {
+  #arrivals(routableWeight: number): void {
     const perStep = (this.#spec.traffic.requestsPerSecond * STEP_MS) / 1000;
-    let totalWeight = 0;
-    for (let i = 0; i < this.names.length; i += 1) if (this.routable(i)) totalWeight += this.weight[i] ?? 0;
-    if (totalWeight === 0) {
+    if (routableWeight === 0) {
       const lost = this.#prng.poisson(perStep);
       this.counters.requests += lost;
       this.counters.noServer += lost;
@@ -277,17 +349,15 @@ export class SimFleet {
       this.#second.failed += lost;
       return;
     }
-    let active = 0;
-    for (let i = 0; i < this.names.length; i += 1) active += (this.dbInUse[i] ?? 0) + (this.jobs[i] ?? 0);
-    const stretch = Math.max(1, active / this.#spec.database.parallelQueries);
+    const perWeight = perStep / routableWeight;
     for (let i = 0; i < this.names.length; i += 1) {
       if (!this.routable(i)) continue;
-      const arrivals = this.#prng.poisson((perStep * (this.weight[i] ?? 0)) / totalWeight);
-      if (arrivals > 0) this.#admit(i, arrivals, stretch);
+      const arrivals = this.#prng.poisson(perWeight * (this.weight[i] ?? 0));
+      if (arrivals > 0) this.#admit(i, arrivals);
     }
   }
 
-  #admit(i: number, arrivals: number, stretch: number): void {
+  #admit(i: number, arrivals: number): void {
     const { traffic, badRelease } = this.#spec;
     this.requestsTotal[i] = (this.requestsTotal[i] ?? 0) + arrivals;
     this.counters.requests += arrivals;
@@ -301,81 +371,104 @@ export class SimFleet {
       this.#fail(i, errors);
       served -= errors;
     }
-    const slow = bad && badRelease.mode === "slow" ? badRelease.slowFactor : 1;
     const withDb = this.#prng.binomial(served, traffic.dbShare);
-    for (let r = 0; r < served - withDb; r += 1) this.#start(i, this.#requestMs() * slow, this.#main);
+    const slow = this.#slowFactor(i);
+    for (let r = 0; r < served - withDb; r += 1) this.#start(i, this.#requestMs() * slow, this.#fresh);
     for (let r = 0; r < withDb; r += 1) {
-      if (!this.#connect(i)) continue;
-      if (bad && badRelease.mode === "pool-leak" && this.#prng.next() < badRelease.leakRate) {
-        this.leaked[i] = (this.leaked[i] ?? 0) + 1;
-        this.#start(i, this.#requestMs() * slow * stretch, this.#main);
-        continue;
+      // A pool serves its queue first: a new request never overtakes one waiting.
+      const outcome = (this.#waits.waiting[i] ?? 0) > 0 ? POOL_FULL : this.pools.acquire(i);
+      if (outcome === ACQUIRED) {
+        this.inflight[i] = (this.inflight[i] ?? 0) + 1;
+        this.#runQuery(i, this.#fresh, 0);
+      } else if (outcome === POOL_FULL && this.#waits.timeoutSteps > 0) {
+        this.inflight[i] = (this.inflight[i] ?? 0) + 1;
+        this.#waits.enqueue(i);
+      } else {
+        if (outcome === POOL_FULL) this.counters.poolExhausted += 1;
+        else this.counters.connectionRefused += 1;
+        this.#fail(i, 1);
       }
-      this.dbInUse[i] = (this.dbInUse[i] ?? 0) + 1;
-      const slots = this.#start(i, this.#requestMs() * slow * stretch, this.#main);
-      const k = i * this.#slots + slots;
-      this.#db[k] = (this.#db[k] ?? 0) + 1;
     }
   }
 
-  /** Takes a connection for node `i`: an idle one, else a new one if the pool and the database allow. */
-  #connect(i: number, job = false): boolean {
-    const inUse = (this.dbInUse[i] ?? 0) + (this.jobs[i] ?? 0) + (this.leaked[i] ?? 0);
-    if (inUse < this.openConnections(i)) return true;
-    const refusedBy =
-      inUse >= this.#spec.pool.size
-        ? "poolExhausted"
-        : this.dbConnections >= this.#spec.database.maxConnections
-          ? "connectionRefused"
-          : undefined;
-    if (refusedBy === undefined) {
-      this.dbConnections += 1;
-      this.peakDbConnections = Math.max(this.peakDbConnections, this.dbConnections);
-      return true;
-    }
-    if (job) this.counters.jobsRefused += 1;
-    else {
-      this.counters[refusedBy] += 1;
-      this.#fail(i, 1);
-    }
-    return false;
+  #slowFactor(i: number): number {
+    const { badRelease } = this.#spec;
+    return this.bad[i] === 1 && badRelease.mode === "slow" ? badRelease.slowFactor : 1;
   }
 
-  /** Puts one request of `durationMs` in flight on node `i`; returns its completion ring slot. */
-  #start(i: number, durationMs: number, ring: Int32Array): number {
+  /**
+   * Runs a request of node `i` that holds a connection (already counted in
+   * flight) to its end, `waitedMs` after it arrived; a leaking release keeps
+   * the connection for ever.
+   */
+  #runQuery(i: number, ring: Int32Array, waitedMs: number): void {
+    const { badRelease, database } = this.#spec;
+    const stretch = Math.max(1, this.#activeQueries / database.parallelQueries);
+    const durationMs = waitedMs + this.#requestMs() * this.#slowFactor(i) * stretch;
+    const slot = this.#schedule(i, durationMs, ring);
+    if (this.bad[i] === 1 && badRelease.mode === "pool-leak" && this.#prng.next() < badRelease.leakRate) {
+      this.leaked[i] = (this.leaked[i] ?? 0) + 1;
+      return;
+    }
+    this.dbInUse[i] = (this.dbInUse[i] ?? 0) + 1;
+    this.#activeQueries += 1;
+    const k = i * this.#slots + slot;
+    this.#release[k] = (this.#release[k] ?? 0) + 1;
+  }
+
+  /** Puts one new request without a connection in flight on node `i`. */
+  #start(i: number, durationMs: number, ring: Int32Array): void {
+    this.inflight[i] = (this.inflight[i] ?? 0) + 1;
+    this.#schedule(i, durationMs, ring);
+  }
+
+  /** Counts a request's latency and books its completion `durationMs` from now; returns the ring slot. */
+  #schedule(i: number, durationMs: number, ring: Int32Array): number {
     this.latency.add(durationMs);
     const steps = Math.min(this.#slots - 1, Math.max(1, Math.ceil(durationMs / STEP_MS)));
     const slot = (this.#slot + steps) % this.#slots;
     const k = i * this.#slots + slot;
     ring[k] = (ring[k] ?? 0) + 1;
-    this.inflight[i] = (this.inflight[i] ?? 0) + 1;
     return slot;
   }
 
   #requestMs(): number {
     const { duration, longTail } = this.#spec.traffic;
-    const spec: LogNormalSpec =
-      longTail !== undefined && this.#prng.next() < longTail.share ? longTail.duration : duration;
+    const spec = longTail !== undefined && this.#prng.next() < longTail.share ? longTail.duration : duration;
     return this.#prng.logNormal(spec.median, spec.sigma);
   }
 
+  #scheduleJob(i: number, fromMs: number): void {
+    const perMinute = this.#spec.jobs.perNodePerMinute;
+    this.#nextJobAtMs[i] = perMinute > 0 ? fromMs + this.#prng.exponential(60_000 / perMinute) : NONE;
+  }
+
+  /** Jobs arrive per node as a Poisson process; each needs a connection at once (leaving one for requests, as the sample service does). */
   #startJobs(): void {
-    const { perNodePerMinute, duration } = this.#spec.jobs;
-    if (perNodePerMinute <= 0) return;
-    const mean = (perNodePerMinute * STEP_MS) / 60_000;
+    const { pool, jobs } = this.#spec;
+    const maxJobs = Math.max(1, pool.size - 1);
     for (let i = 0; i < this.names.length; i += 1) {
-      if (this.running[i] !== 1 || this.quiesced[i] === 1 || this.nowMs < (this.readyAtMs[i] ?? 0)) continue;
-      const started = this.#prng.poisson(mean);
-      for (let j = 0; j < started; j += 1) {
-        if (!this.#connect(i, true)) continue;
-        const steps = Math.min(
-          this.#slots - 1,
-          Math.max(1, Math.ceil(this.#prng.logNormal(duration.median, duration.sigma) / STEP_MS)),
-        );
-        const k = i * this.#slots + ((this.#slot + steps) % this.#slots);
-        this.#jobRing[k] = (this.#jobRing[k] ?? 0) + 1;
-        this.jobs[i] = (this.jobs[i] ?? 0) + 1;
+      let atMs = this.#nextJobAtMs[i] ?? NONE;
+      if (atMs > this.nowMs) continue;
+      if (this.running[i] !== 1 || this.quiesced[i] === 1) {
+        this.#nextJobAtMs[i] = NONE;
+        continue;
       }
+      for (; atMs <= this.nowMs; atMs += this.#prng.exponential(60_000 / jobs.perNodePerMinute)) {
+        const free =
+          (this.jobs[i] ?? 0) < maxJobs && (this.#waits.waiting[i] ?? 0) === 0 && this.pools.acquire(i) === ACQUIRED;
+        if (!free) {
+          this.counters.jobsRefused += 1;
+          continue;
+        }
+        const durationMs = this.#prng.logNormal(jobs.duration.median, jobs.duration.sigma);
+        const steps = Math.min(this.#slots - 1, Math.max(1, Math.ceil(durationMs / STEP_MS)));
+        const k = i * this.#slots + ((this.#slot + steps) % this.#slots);
+        this.#jobEnds[k] = (this.#jobEnds[k] ?? 0) + 1;
+        this.jobs[i] = (this.jobs[i] ?? 0) + 1;
+        this.#activeQueries += 1;
+      }
+      this.#nextJobAtMs[i] = atMs;
     }
   }
 }

@@ -36,6 +36,8 @@ export interface SimulationSummary {
   readonly outcome: string;
   /** From the first action to the operation's end (completed, rolled back, halted, aborted). */
   readonly durationS: number;
+  /** Simulated time the world ran: the operation, nodes still stopping after it, and any `--duration` beyond. */
+  readonly simulatedS: number;
   readonly requests: number;
   readonly failedRequests: number;
   readonly failedBy: {
@@ -50,6 +52,8 @@ export interface SimulationSummary {
   readonly dbMaxConnections: number;
   readonly jobsKilled: number;
   readonly jobsRefused: number;
+  /** Idle connections (a pool's minimum) the database refused; each is retried a second later. */
+  readonly idleConnectionsRefused: number;
   readonly badNodeRequests: number;
   readonly halt: HaltSummary | null;
   readonly stages: readonly StageTimes[];
@@ -74,6 +78,7 @@ export function fleetFigures(
   | "dbMaxConnections"
   | "jobsKilled"
   | "jobsRefused"
+  | "idleConnectionsRefused"
   | "badNodeRequests"
 > {
   const c = fleet.counters;
@@ -92,6 +97,7 @@ export function fleetFigures(
     dbMaxConnections,
     jobsKilled: c.jobsKilled,
     jobsRefused: c.jobsRefused,
+    idleConnectionsRefused: fleet.pools.idleRefused,
     badNodeRequests: c.badNodeRequests,
   };
 }

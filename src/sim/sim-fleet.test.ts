@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { parseFleet } from "./fleet-spec.ts";
+import { Prng } from "./prng.ts";
+import { SimFleet } from "./sim-fleet.ts";
+
+/** One node whose 4-connection pool is too small for its 1-second database requests at 10 per second. */
+function busyNode(acquireTimeout: string) {
+  const spec = parseFleet(`
+nodes: { legacy: { prefix: a-, count: 1 }, candidate: { prefix: b-, count: 1 } }
+traffic: { requestsPerSecond: 10, duration: { median: 1s, sigma: 0 }, dbShare: 1 }
+pool: { size: 4, acquireTimeout: ${acquireTimeout} }
+database: { maxConnections: 100 }
+`);
+  if (!spec.ok) throw new Error(spec.message);
+  const fleet = new SimFleet(spec.value, new Prng(3), 0, 100, "good");
+  for (let s = 0; s < 600; s += 1) fleet.step();
+  return fleet;
+}
+
+describe("a node's pool under more load than it can serve", () => {
+  it("fails requests at once without an acquire timeout", () => {
+    const fleet = busyNode("0s");
+    expect(fleet.counters.poolExhausted / fleet.counters.requests).toBeGreaterThan(0.5);
+    expect(fleet.latency.quantile(0.99)).toBeLessThan(1100);
+  });
+
+  it("queues requests first in, first out, and fails those still waiting at the timeout", () => {
+    const fleet = busyNode("3s");
+    expect(fleet.counters.poolExhausted).toBeGreaterThan(0);
+    expect(fleet.counters.poolExhausted).toBe(fleet.counters.failedRequests);
+    expect(fleet.latency.quantile(0.5)).toBeGreaterThan(1500);
+    expect(fleet.openConnections(0)).toBe(4);
+    expect(fleet.dbInUse[0]).toBe(4);
+  });
+});
