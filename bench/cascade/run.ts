@@ -9,6 +9,7 @@
  *   --strategies a,b         only these strategies
  *   --quick                  smoke run: airlock and naive, 1 rep, HAProxy, a shorter window, results in a temp dir
  *   --write-peers            write bench/peers.json from the workload and exit
+ *   --render                 recompute medians, goals, the simulator comparison and the charts from bench/results/cascade.json
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     strategies: { type: "string" },
     quick: { type: "boolean", default: false },
     "write-peers": { type: "boolean", default: false },
+    render: { type: "boolean", default: false },
   },
 });
 
@@ -81,13 +83,18 @@ const runs: RunRecord[] = [];
 const interrupt = new AbortController();
 process.once("SIGINT", () => interrupt.abort());
 
-const postgres = await startCascadePostgres(WORKLOAD);
+/** With `--render`: the results file being re-rendered (its runs, machine and times are kept). */
+const previous = values.render
+  ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown> & { runs: RunRecord[] })
+  : undefined;
+runs.push(...(previous?.runs ?? []));
+const postgres = previous === undefined ? await startCascadePostgres(WORKLOAD) : undefined;
 try {
   for (const { router, reps: count } of plan)
     for (let rep = 0; rep < count; rep += 1)
       for (const release of ["good", "bad"] as const)
         for (const strategy of strategies) {
-          if (interrupt.signal.aborted) break;
+          if (interrupt.signal.aborted || postgres === undefined) break;
           const dir = join(runDir, `${router}-${release}-${strategy}-${rep}`);
           mkdirSync(dir);
           console.log(`[${new Date().toISOString()}] ${router} ${release} ${strategy} rep ${rep + 1}/${count} ...`);
@@ -102,7 +109,7 @@ try {
           writeResults();
         }
 } finally {
-  await postgres.stop();
+  await postgres?.stop();
   rmSync(runDir, { recursive: true, force: true });
 }
 writeResults(true);
@@ -120,6 +127,7 @@ function writeResults(final = false): void {
         startedAt,
         finishedAt: new Date().toISOString(),
         machine: { ...machine, loadAverageAtEnd: loadavg() },
+        ...(previous === undefined ? {} : { ...previous, renderedAt: new Date().toISOString() }),
         loadAverage1mPerRun: runs.map((r) => r.loadAverage1m),
         workload: WORKLOAD,
         appConnectionSlots: appConnectionSlots(WORKLOAD),

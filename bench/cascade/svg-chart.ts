@@ -29,6 +29,10 @@ const LEFT = [110, 520];
 const escapeXml = (text: string): string =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 
+function rate(point: SeriesPoint): number {
+  return point.requests === 0 ? 0 : point.failed / point.requests;
+}
+
 function polyline(points: readonly [number, number][], color: string): string {
   const coords = points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
   return `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${coords}"/>`;
@@ -41,6 +45,8 @@ export function renderChart(input: ChartInput): string {
     input.connectionLimit,
     ...input.rows.flatMap((row) => row.series.map((p) => p.dbConnections)),
   );
+  const maxRate = Math.max(0, ...input.rows.flatMap((row) => row.series.map((p) => rate(p))));
+  const rateScale = Math.min(1, Math.max(0.1, Math.ceil(maxRate * 10) / 10));
   const height = TOP + input.rows.length * ROW_HEIGHT + 30;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
@@ -56,10 +62,7 @@ export function renderChart(input: ChartInput): string {
       parts.push(
         `<rect x="${left}" y="${top}" width="${PANEL_WIDTH}" height="${PANEL_HEIGHT}" fill="none" stroke="#bbb"/>`,
       );
-    const errorRate = row.series.map((p): [number, number] => [
-      x(LEFT[0] ?? 0, p.tS),
-      y(p.requests === 0 ? 0 : p.failed / p.requests),
-    ]);
+    const errorRate = row.series.map((p): [number, number] => [x(LEFT[0] ?? 0, p.tS), y(rate(p) / rateScale)]);
     const connections = row.series.map((p): [number, number] => [
       x(LEFT[1] ?? 0, p.tS),
       y(p.dbConnections / maxConnections),
@@ -68,7 +71,7 @@ export function renderChart(input: ChartInput): string {
     const limitY = y(input.connectionLimit / maxConnections).toFixed(1);
     parts.push(
       `<line x1="${LEFT[1]}" x2="${(LEFT[1] ?? 0) + PANEL_WIDTH}" y1="${limitY}" y2="${limitY}" stroke="#555" stroke-dasharray="4 3"/>`,
-      `<text x="${(LEFT[0] ?? 0) - 4}" y="${top + 9}" text-anchor="end">100%</text>`,
+      `<text x="${(LEFT[0] ?? 0) - 4}" y="${top + 9}" text-anchor="end">${Math.round(rateScale * 100)}%</text>`,
       `<text x="${(LEFT[0] ?? 0) - 4}" y="${top + PANEL_HEIGHT}" text-anchor="end">0</text>`,
       `<text x="${(LEFT[1] ?? 0) - 4}" y="${top + 9}" text-anchor="end">${maxConnections}</text>`,
       `<text x="${(LEFT[1] ?? 0) - 4}" y="${top + PANEL_HEIGHT}" text-anchor="end">0</text>`,
