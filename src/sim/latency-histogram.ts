@@ -11,10 +11,19 @@ export class LatencyHistogram {
   readonly #counts = new Float64Array(BUCKETS);
   #total = 0;
 
+  /** The bucket `durationMs` falls in. Pure. */
+  static bucketOf(durationMs: number): number {
+    return durationMs <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log2(durationMs) * PER_DOUBLING));
+  }
+
   /** Adds `count` observations of `durationMs`. */
   add(durationMs: number, count = 1): void {
-    const index = durationMs <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log2(durationMs) * PER_DOUBLING));
-    this.#counts[index] = (this.#counts[index] ?? 0) + count;
+    this.addToBucket(LatencyHistogram.bucketOf(durationMs), count);
+  }
+
+  /** Adds `count` observations to a bucket from {@link bucketOf}. */
+  addToBucket(bucket: number, count = 1): void {
+    this.#counts[bucket] = (this.#counts[bucket] ?? 0) + count;
     this.#total += count;
   }
 

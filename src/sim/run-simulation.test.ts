@@ -127,7 +127,7 @@ describe("airlock simulate", () => {
   });
 
   it("never opens more connections than the database allows, idle minimums included, when a canary overlaps both fleets", async () => {
-    const s = await summary({ strategy: "timer-canary-typical", fleet: fleet("", 64), series: true });
+    const s = await summary({ strategy: "timer-canary-safe", fleet: fleet("", 64), series: true });
     expect(s.failedBy.connectionRefused).toBeGreaterThan(0);
     expect(s.idleConnectionsRefused).toBeGreaterThan(0);
     expect(s.peakDbConnections).toBe(64);

@@ -8,58 +8,18 @@
  * mode. Advanced in fixed steps by {@link SimFleet.step}; deterministic for a
  * seed.
  */
+
+import { CompletionRings } from "./completion-rings.ts";
 import { ACQUIRED, ConnectionPools, POOL_FULL } from "./connection-pools.ts";
+import { type FleetCounters, type FleetSample, FleetSeries, zeroCounters } from "./fleet-counters.ts";
 import { type FleetSpec, nodeNames } from "./fleet-spec.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import type { Prng } from "./prng.ts";
+import { RequestDurations, shareThreshold, stepsOf } from "./request-durations.ts";
 import { WaitQueues } from "./wait-queues.ts";
 
 /** Administrative state codes, as the router knows them. */
 export const ADMIN_STATES = ["ready", "drain", "maint"] as const;
-
-/** What failed or was counted since the start, fleet-wide. */
-export interface FleetCounters {
-  requests: number;
-  failedRequests: number;
-  /** Requests whose new database connection was refused because the database was at `maxConnections`. */
-  connectionRefused: number;
-  /** Requests that waited for a connection of their node's full pool longer than its acquire timeout. */
-  poolExhausted: number;
-  /** Requests cut off when their node was stopped. */
-  killed: number;
-  /** Requests failed by the bad release itself. */
-  releaseErrors: number;
-  /** Requests that found no routable server. */
-  noServer: number;
-  jobsKilled: number;
-  /** Jobs not started because no connection was free (pool full, or refused by the database). */
-  jobsRefused: number;
-  /** Requests served (successfully or not) by nodes running the bad release. */
-  badNodeRequests: number;
-}
-
-/** One second of the world, for charts. */
-export interface FleetSample {
-  readonly tS: number;
-  readonly requests: number;
-  readonly failed: number;
-  readonly dbConnections: number;
-}
-
-function zeroCounters(): FleetCounters {
-  return {
-    requests: 0,
-    failedRequests: 0,
-    connectionRefused: 0,
-    poolExhausted: 0,
-    killed: 0,
-    releaseErrors: 0,
-    noServer: 0,
-    jobsKilled: 0,
-    jobsRefused: 0,
-    badNodeRequests: 0,
-  };
-}
 
 /** Simulation time step, ms. */
 export const STEP_MS = 100;
@@ -92,25 +52,20 @@ export class SimFleet {
   readonly pools: ConnectionPools;
   readonly counters: FleetCounters = zeroCounters();
   readonly latency = new LatencyHistogram();
-  readonly samples: FleetSample[] = [];
   nowMs: number;
   /** Bumped on every step and state change (caches key on it). */
   version = 0;
 
   readonly #spec: FleetSpec;
   readonly #prng: Prng;
-  readonly #slots: number;
-  /** Completions per node and step: requests started after / before the last mark, connections, jobs. */
-  readonly #fresh: Int32Array;
-  readonly #old: Int32Array;
-  readonly #release: Int32Array;
-  readonly #jobEnds: Int32Array;
+  readonly #rings: CompletionRings;
   readonly #waits: WaitQueues;
   readonly #nextJobAtMs: Float64Array;
-  #slot = 0;
+  readonly #durations: RequestDurations;
+  readonly #dbShareThreshold: number;
   /** Queries running on the database (requests holding a connection, jobs). */
   #activeQueries = 0;
-  #second = { requests: 0, failed: 0, peakDb: 0 };
+  readonly #series = new FleetSeries();
 
   /** Legacy nodes start running, ready and at full weight; candidates stopped in `maint`. */
   constructor(spec: FleetSpec, prng: Prng, startMs: number, fullWeight: number, release: "good" | "bad") {
@@ -147,15 +102,18 @@ export class SimFleet {
       idleTimeoutMs: spec.pool.idleTimeout,
       maxConnections: spec.database.maxConnections,
     });
-    this.#slots = Math.ceil(spec.traffic.maxDuration / STEP_MS) + 1;
-    this.#fresh = new Int32Array(n * this.#slots);
-    this.#old = new Int32Array(n * this.#slots);
-    this.#release = new Int32Array(n * this.#slots);
-    this.#jobEnds = new Int32Array(n * this.#slots);
+    this.#rings = new CompletionRings(n, Math.ceil(spec.traffic.maxDuration / STEP_MS) + 1);
+    this.#durations = new RequestDurations(spec.traffic, STEP_MS, this.#rings.slots - 1);
+    this.#dbShareThreshold = shareThreshold(spec.traffic.dbShare);
     this.#waits = new WaitQueues(n, Math.ceil(spec.pool.acquireTimeout / STEP_MS));
     this.#nextJobAtMs = new Float64Array(n).fill(NONE);
     for (let i = 0; i < legacy.length; i += 1) this.#scheduleJob(i, startMs);
     for (let i = 0; i < legacy.length; i += 1) this.pools.fill(i, spec.pool.minIdle, startMs);
+  }
+
+  /** Per simulated second since counting started. */
+  get samples(): readonly FleetSample[] {
+    return this.#series.samples;
   }
 
   /** Database connections open now, all nodes together. */
@@ -199,17 +157,13 @@ export class SimFleet {
   startCounting(): void {
     Object.assign(this.counters, zeroCounters());
     this.latency.clear();
-    this.samples.length = 0;
     this.pools.resetCounts();
-    this.#second = { requests: 0, failed: 0, peakDb: this.pools.total };
+    this.#series.reset(this.counters, this.pools.total);
   }
 
   /** From now on, every request in flight counts as started before the current action (see `oldInflight`). */
   mark(): void {
-    for (let k = 0; k < this.#fresh.length; k += 1) {
-      this.#old[k] = (this.#old[k] ?? 0) + (this.#fresh[k] ?? 0);
-      this.#fresh[k] = 0;
-    }
+    this.#rings.mark();
     this.#waits.mark();
     this.oldInflight.set(this.inflight);
     this.version += 1;
@@ -243,14 +197,14 @@ export class SimFleet {
   /** Advances the world by one {@link STEP_MS}. */
   step(): void {
     this.nowMs += STEP_MS;
-    this.#slot = (this.#slot + 1) % this.#slots;
+    this.#rings.advance();
     this.#waits.advance();
     this.version += 1;
     const { minIdle } = this.#spec.pool;
     let routableWeight = 0;
     for (let i = 0; i < this.names.length; i += 1) {
       if (this.running[i] !== 1) continue;
-      this.#complete(i);
+      if ((this.inflight[i] ?? 0) + (this.jobs[i] ?? 0) > 0) this.#complete(i);
       const killAt = this.killAtMs[i] ?? NONE;
       if (killAt <= this.nowMs || (killAt < NONE && (this.inflight[i] ?? 0) + (this.jobs[i] ?? 0) === 0)) {
         this.#kill(i);
@@ -263,46 +217,38 @@ export class SimFleet {
     if (newSecond) this.pools.sweep((i) => (this.running[i] === 1 && this.quiesced[i] === 0 ? minIdle : 0));
     this.#arrivals(routableWeight);
     this.#startJobs();
-    this.#second.peakDb = Math.max(this.#second.peakDb, this.pools.total);
-    if (newSecond) {
-      this.samples.push({
-        tS: this.samples.length + 1,
-        requests: this.#second.requests,
-        failed: this.#second.failed,
-        dbConnections: this.#second.peakDb,
-      });
-      this.#second = { requests: 0, failed: 0, peakDb: this.pools.total };
-    }
+    this.#series.observe(this.counters, this.pools.total, newSecond);
   }
 
   /** Work of node `i` due now: finished requests and jobs give their connections to waiters, then back to the pool. */
   #complete(i: number): void {
-    const k = i * this.#slots + this.#slot;
-    const fresh = this.#fresh[k] ?? 0;
-    const old = this.#old[k] ?? 0;
+    const rings = this.#rings;
+    const k = rings.due(i);
+    const fresh = rings.fresh[k] ?? 0;
+    const old = rings.old[k] ?? 0;
     if (fresh + old > 0) {
       this.inflight[i] = (this.inflight[i] ?? 0) - fresh - old;
       this.oldInflight[i] = (this.oldInflight[i] ?? 0) - old;
-      this.#fresh[k] = 0;
-      this.#old[k] = 0;
+      rings.fresh[k] = 0;
+      rings.old[k] = 0;
     }
     const waits = this.#waits;
     if ((waits.waiting[i] ?? 0) > 0) {
       const expired = waits.expire(i);
       if (expired > 0) this.#timeOut(i, expired, waits.expiredOld);
     }
-    const requestsDone = this.#release[k] ?? 0;
-    const jobsDone = this.#jobEnds[k] ?? 0;
+    const requestsDone = rings.release[k] ?? 0;
+    const jobsDone = rings.jobEnds[k] ?? 0;
     if (requestsDone + jobsDone === 0) return;
-    this.#release[k] = 0;
-    this.#jobEnds[k] = 0;
+    rings.release[k] = 0;
+    rings.jobEnds[k] = 0;
     this.dbInUse[i] = (this.dbInUse[i] ?? 0) - requestsDone;
     this.jobs[i] = (this.jobs[i] ?? 0) - jobsDone;
     this.#activeQueries -= requestsDone + jobsDone;
     let freed = requestsDone + jobsDone;
     while (freed > 0 && (waits.waiting[i] ?? 0) > 0) {
       const waitedSteps = waits.takeOldest(i);
-      this.#runQuery(i, waits.tookOld ? this.#old : this.#fresh, waitedSteps * STEP_MS);
+      this.#runQuery(i, waits.tookOld ? rings.old : rings.fresh, waitedSteps * STEP_MS);
       freed -= 1;
     }
     if (freed > 0) this.pools.release(i, freed, this.quiesced[i] === 1 ? 0 : this.#spec.pool.minIdle);
@@ -322,8 +268,7 @@ export class SimFleet {
     this.#fail(i, cut);
     this.counters.jobsKilled += this.jobs[i] ?? 0;
     this.#activeQueries -= (this.dbInUse[i] ?? 0) + (this.jobs[i] ?? 0);
-    const from = i * this.#slots;
-    for (const ring of [this.#fresh, this.#old, this.#release, this.#jobEnds]) ring.fill(0, from, from + this.#slots);
+    this.#rings.clear(i);
     this.#waits.clear(i);
     for (const counts of [this.inflight, this.oldInflight, this.dbInUse, this.jobs, this.leaked]) counts[i] = 0;
     this.pools.closeAll(i);
@@ -335,7 +280,6 @@ export class SimFleet {
   #fail(i: number, count: number): void {
     this.errorsTotal[i] = (this.errorsTotal[i] ?? 0) + count;
     this.counters.failedRequests += count;
-    this.#second.failed += count;
   }
 
   #arrivals(routableWeight: number): void {
@@ -345,8 +289,6 @@ export class SimFleet {
       this.counters.requests += lost;
       this.counters.noServer += lost;
       this.counters.failedRequests += lost;
-      this.#second.requests += lost;
-      this.#second.failed += lost;
       return;
     }
     const perWeight = perStep / routableWeight;
@@ -358,10 +300,9 @@ export class SimFleet {
   }
 
   #admit(i: number, arrivals: number): void {
-    const { traffic, badRelease } = this.#spec;
+    const { badRelease } = this.#spec;
     this.requestsTotal[i] = (this.requestsTotal[i] ?? 0) + arrivals;
     this.counters.requests += arrivals;
-    this.#second.requests += arrivals;
     const bad = this.bad[i] === 1;
     if (bad) this.counters.badNodeRequests += arrivals;
     let served = arrivals;
@@ -371,24 +312,44 @@ export class SimFleet {
       this.#fail(i, errors);
       served -= errors;
     }
-    const withDb = this.#prng.binomial(served, traffic.dbShare);
     const slow = this.#slowFactor(i);
-    for (let r = 0; r < served - withDb; r += 1) this.#start(i, this.#requestMs() * slow, this.#fresh);
-    for (let r = 0; r < withDb; r += 1) {
+    for (let r = 0; r < served; r += 1) {
+      this.inflight[i] = (this.inflight[i] ?? 0) + 1;
+      if (this.#prng.uint32() >= this.#dbShareThreshold) {
+        this.#schedule(i, this.#rings.fresh, slow, 0);
+        continue;
+      }
       // A pool serves its queue first: a new request never overtakes one waiting.
       const outcome = (this.#waits.waiting[i] ?? 0) > 0 ? POOL_FULL : this.pools.acquire(i);
-      if (outcome === ACQUIRED) {
-        this.inflight[i] = (this.inflight[i] ?? 0) + 1;
-        this.#runQuery(i, this.#fresh, 0);
-      } else if (outcome === POOL_FULL && this.#waits.timeoutSteps > 0) {
-        this.inflight[i] = (this.inflight[i] ?? 0) + 1;
-        this.#waits.enqueue(i);
-      } else {
+      if (outcome === ACQUIRED) this.#runQuery(i, this.#rings.fresh, 0);
+      else if (outcome === POOL_FULL && this.#waits.timeoutSteps > 0) this.#waits.enqueue(i);
+      else {
+        this.inflight[i] = (this.inflight[i] ?? 0) - 1;
         if (outcome === POOL_FULL) this.counters.poolExhausted += 1;
         else this.counters.connectionRefused += 1;
         this.#fail(i, 1);
       }
     }
+  }
+
+  /**
+   * Runs a request of node `i` that holds a connection (already counted in
+   * flight) to its end, `waitedMs` after it arrived; a leaking release keeps
+   * the connection for ever. Queries slow down when the database runs more
+   * than `parallelQueries` at once.
+   */
+  #runQuery(i: number, ring: Int32Array, waitedMs: number): void {
+    const { badRelease, database } = this.#spec;
+    const stretch = this.#activeQueries > database.parallelQueries ? this.#activeQueries / database.parallelQueries : 1;
+    const k = this.#schedule(i, ring, this.#slowFactor(i) * stretch, waitedMs);
+    if (this.bad[i] === 1 && badRelease.mode === "pool-leak" && this.#prng.next() < badRelease.leakRate) {
+      this.leaked[i] = (this.leaked[i] ?? 0) + 1;
+      return;
+    }
+    this.dbInUse[i] = (this.dbInUse[i] ?? 0) + 1;
+    this.#activeQueries += 1;
+    const release = this.#rings.release;
+    release[k] = (release[k] ?? 0) + 1;
   }
 
   #slowFactor(i: number): number {
@@ -397,45 +358,23 @@ export class SimFleet {
   }
 
   /**
-   * Runs a request of node `i` that holds a connection (already counted in
-   * flight) to its end, `waitedMs` after it arrived; a leaking release keeps
-   * the connection for ever.
+   * Draws a request's duration (times `factor`), books its completion on
+   * `ring` for node `i`, counts its latency (`waitedMs` for a connection
+   * included) and returns the ring index it was booked at.
    */
-  #runQuery(i: number, ring: Int32Array, waitedMs: number): void {
-    const { badRelease, database } = this.#spec;
-    const stretch = Math.max(1, this.#activeQueries / database.parallelQueries);
-    const durationMs = waitedMs + this.#requestMs() * this.#slowFactor(i) * stretch;
-    const slot = this.#schedule(i, durationMs, ring);
-    if (this.bad[i] === 1 && badRelease.mode === "pool-leak" && this.#prng.next() < badRelease.leakRate) {
-      this.leaked[i] = (this.leaked[i] ?? 0) + 1;
-      return;
+  #schedule(i: number, ring: Int32Array, factor: number, waitedMs: number): number {
+    const durations = this.#durations;
+    const q = durations.draw(this.#prng);
+    let steps = durations.steps[q] ?? 1;
+    if (factor === 1 && waitedMs === 0) this.latency.addToBucket(durations.bucket[q] ?? 0);
+    else {
+      const ms = (durations.ms[q] ?? 0) * factor;
+      if (factor !== 1) steps = stepsOf(ms, STEP_MS, this.#rings.slots - 1);
+      this.latency.add(waitedMs + ms);
     }
-    this.dbInUse[i] = (this.dbInUse[i] ?? 0) + 1;
-    this.#activeQueries += 1;
-    const k = i * this.#slots + slot;
-    this.#release[k] = (this.#release[k] ?? 0) + 1;
-  }
-
-  /** Puts one new request without a connection in flight on node `i`. */
-  #start(i: number, durationMs: number, ring: Int32Array): void {
-    this.inflight[i] = (this.inflight[i] ?? 0) + 1;
-    this.#schedule(i, durationMs, ring);
-  }
-
-  /** Counts a request's latency and books its completion `durationMs` from now; returns the ring slot. */
-  #schedule(i: number, durationMs: number, ring: Int32Array): number {
-    this.latency.add(durationMs);
-    const steps = Math.min(this.#slots - 1, Math.max(1, Math.ceil(durationMs / STEP_MS)));
-    const slot = (this.#slot + steps) % this.#slots;
-    const k = i * this.#slots + slot;
+    const k = this.#rings.ahead(i, steps);
     ring[k] = (ring[k] ?? 0) + 1;
-    return slot;
-  }
-
-  #requestMs(): number {
-    const { duration, longTail } = this.#spec.traffic;
-    const spec = longTail !== undefined && this.#prng.next() < longTail.share ? longTail.duration : duration;
-    return this.#prng.logNormal(spec.median, spec.sigma);
+    return k;
   }
 
   #scheduleJob(i: number, fromMs: number): void {
@@ -462,9 +401,9 @@ export class SimFleet {
           continue;
         }
         const durationMs = this.#prng.logNormal(jobs.duration.median, jobs.duration.sigma);
-        const steps = Math.min(this.#slots - 1, Math.max(1, Math.ceil(durationMs / STEP_MS)));
-        const k = i * this.#slots + ((this.#slot + steps) % this.#slots);
-        this.#jobEnds[k] = (this.#jobEnds[k] ?? 0) + 1;
+        const k = this.#rings.ahead(i, stepsOf(durationMs, STEP_MS, this.#rings.slots - 1));
+        const jobEnds = this.#rings.jobEnds;
+        jobEnds[k] = (jobEnds[k] ?? 0) + 1;
         this.jobs[i] = (this.jobs[i] ?? 0) + 1;
         this.#activeQueries += 1;
       }

@@ -35,21 +35,25 @@ export class SimRouterDriver implements RouterDriver {
   list(): readonly ServerStat[] {
     const fleet = this.#fleet;
     if (this.#cache?.version === fleet.version) return this.#cache.servers;
-    const servers = fleet.names.map(
-      (name, i): ServerStat => ({
-        name,
-        weight: fleet.weight[i] ?? 0,
-        initialWeight: fleet.weight[i] ?? 0,
-        adminState: ADMIN_STATES[fleet.admin[i] ?? 0] ?? "ready",
-        status: fleet.status(i),
-        currentSessions: fleet.inflight[i] ?? 0,
-        queued: 0,
-        requestsTotal: fleet.requestsTotal[i] ?? 0,
-        errorsTotal: fleet.errorsTotal[i] ?? 0,
-      }),
-    );
+    const servers = fleet.names.map((_, i) => this.stat(i));
     this.#cache = { version: fleet.version, servers };
     return servers;
+  }
+
+  /** Node `i` as a server now. */
+  stat(i: number): ServerStat {
+    const fleet = this.#fleet;
+    return {
+      name: fleet.names[i] ?? "",
+      weight: fleet.weight[i] ?? 0,
+      initialWeight: fleet.weight[i] ?? 0,
+      adminState: ADMIN_STATES[fleet.admin[i] ?? 0] ?? "ready",
+      status: fleet.status(i),
+      currentSessions: fleet.inflight[i] ?? 0,
+      queued: 0,
+      requestsTotal: fleet.requestsTotal[i] ?? 0,
+      errorsTotal: fleet.errorsTotal[i] ?? 0,
+    };
   }
 
   /**

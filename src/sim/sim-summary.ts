@@ -3,7 +3,8 @@
  * rounded numbers so that the same seed prints the same text.
  */
 import type { Json } from "../targets/target.ts";
-import type { FleetSample, SimFleet } from "./sim-fleet.ts";
+import type { FleetSample } from "./fleet-counters.ts";
+import type { SimFleet } from "./sim-fleet.ts";
 
 /** Strategies the simulator runs. `airlock` is the user's plan on the real engine. */
 export const STRATEGIES = ["airlock", "naive", "timer-canary-typical", "timer-canary-safe"] as const;

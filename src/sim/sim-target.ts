@@ -1,22 +1,17 @@
 /**
  * The simulated traffic target: the real traffic target (`createTrafficTarget`:
- * weights, admin states, read-back, drift, every `target.*` sensor) over
- * {@link SimRouterDriver}, with the parts that would leave the process done
- * in the world instead: per-node hooks (quiesce, terminate, provision) act on
- * simulated nodes, `target.drain_report` reads each node's own report, and
- * `target.displaced` counts the in-flight work that started before the
- * stage's action (the same servers `reducedServers` picks for real).
+ * weights, admin states, read-back, drift) over {@link SimRouterDriver}, with
+ * the parts that would leave the process done in the world instead: per-node
+ * hooks (quiesce, terminate, provision) act on simulated nodes, and the
+ * `target.*` sensors read the world (see `sim-target-sensors.ts`).
  */
-import { failedReading } from "../sensors/failed-reading.ts";
-import type { ReadContext, Reading, Sensor } from "../sensors/sensor.ts";
 import type { ActionRequest, Observation, Target, TargetResult } from "../targets/target.ts";
-import { reducedServers } from "../targets/traffic/displaced-work.ts";
-import type { ServerStat } from "../targets/traffic/router-driver.ts";
-import { restoreSelection, selectServers, serverLabels } from "../targets/traffic/server-sets.ts";
+import { restoreSelection, selectServers } from "../targets/traffic/server-sets.ts";
 import { parseTrafficAction, type TrafficAction, type TrafficConfig } from "../targets/traffic/traffic-config.ts";
 import { createTrafficTarget } from "../targets/traffic/traffic-target.ts";
 import type { SimFleet } from "./sim-fleet.ts";
 import { SimRouterDriver } from "./sim-router-driver.ts";
+import { simTargetSensors } from "./sim-target-sensors.ts";
 
 /** A simulated target and the world facts the simulator reports. */
 export interface SimTarget extends Target {
@@ -86,42 +81,7 @@ export function createSimTarget(config: TrafficConfig, fleet: SimFleet, terminat
     }
   }
 
-  const vector = (ctx: ReadContext, servers: readonly ServerStat[], value: (i: number) => number): Reading => {
-    const values: Record<string, number> = {};
-    const labels: Record<string, Readonly<Record<string, string>>> = {};
-    for (const server of servers) {
-      values[server.name] = value(fleet.index.get(server.name) ?? -1);
-      labels[server.name] = serverLabels(server, config);
-    }
-    return { ok: true, observedAtMs: ctx.nowMs, value: { type: "vector", values, labels } };
-  };
-
-  const displaced: Sensor = {
-    async read(ctx) {
-      const servers = driver.list();
-      const { stageAction, stageAppliedAtMs } = ctx;
-      if (stageAction === undefined || stageAppliedAtMs === undefined) return vector(ctx, servers, () => 0);
-      if (stageAppliedAtMs < markMs) {
-        return failedReading("unsupported", "the simulator only counts work displaced by the latest action", ctx.nowMs);
-      }
-      const reduced = reducedServers(stageAction, servers, config);
-      if (typeof reduced === "string") return failedReading("invalid-action", reduced, ctx.nowMs);
-      return vector(ctx, servers, (i) => (reduced.names.has(fleet.names[i] ?? "") ? (fleet.oldInflight[i] ?? 0) : 0));
-    },
-  };
-
-  const drainReport: Sensor = {
-    async read(ctx) {
-      if (config.drainReport === undefined) {
-        return failedReading("not-configured", "no drainReport in the target config", ctx.nowMs);
-      }
-      const drained = driver.list().filter((server) => server.adminState === "drain");
-      if (drained.length === 0) return failedReading("empty", "no server is in drain", ctx.nowMs);
-      return vector(ctx, drained, (i) => fleet.drainReport(i));
-    },
-  };
-
-  const sensors = { ...base.sensors(), displaced, drain_report: drainReport };
+  const sensors = simTargetSensors(fleet, driver, config, () => markMs);
   return {
     apply,
     observe: (expected, signal) => base.observe(expected, signal),

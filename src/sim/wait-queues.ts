@@ -1,6 +1,6 @@
 /**
  * Requests queued for a database connection of their node's full pool, as
- * counts per node and expiry step (never one object per request). A queue is
+ * counts per expiry step and node (never one object per request). A queue is
  * first in, first out, and every request in it waits at most the same
  * acquire timeout, so a node's waiters expire in the order they came.
  * Waiters that arrived before the last {@link WaitQueues.mark} are kept
@@ -19,6 +19,7 @@ export class WaitQueues {
   expiredOld = 0;
 
   readonly #size: number;
+  readonly #nodes: number;
   readonly #fresh: Int32Array;
   readonly #old: Int32Array;
   #slot = 0;
@@ -27,6 +28,7 @@ export class WaitQueues {
   constructor(nodes: number, timeoutSteps: number) {
     this.timeoutSteps = timeoutSteps;
     this.#size = timeoutSteps + 1;
+    this.#nodes = nodes;
     this.waiting = new Int32Array(nodes);
     this.#fresh = new Int32Array(nodes * this.#size);
     this.#old = new Int32Array(nodes * this.#size);
@@ -39,14 +41,14 @@ export class WaitQueues {
 
   /** Queues one request on node `i`; it expires `timeoutSteps` from now. */
   enqueue(i: number): void {
-    const k = i * this.#size + ((this.#slot + this.timeoutSteps) % this.#size);
+    const k = ((this.#slot + this.timeoutSteps) % this.#size) * this.#nodes + i;
     this.#fresh[k] = (this.#fresh[k] ?? 0) + 1;
     this.waiting[i] = (this.waiting[i] ?? 0) + 1;
   }
 
   /** Removes node `i`'s waiters whose timeout ends now; returns how many (of which {@link expiredOld} are old). */
   expire(i: number): number {
-    const k = i * this.#size + this.#slot;
+    const k = this.#slot * this.#nodes + i;
     const fresh = this.#fresh[k] ?? 0;
     const old = this.#old[k] ?? 0;
     this.#fresh[k] = 0;
@@ -73,7 +75,7 @@ export class WaitQueues {
   /** Takes the waiter of `ring` closest to its timeout; returns the steps it had left, 0 when there is none. */
   #takeFrom(ring: Int32Array, i: number): number {
     for (let s = 1; s <= this.timeoutSteps; s += 1) {
-      const k = i * this.#size + ((this.#slot + s) % this.#size);
+      const k = ((this.#slot + s) % this.#size) * this.#nodes + i;
       const count = ring[k] ?? 0;
       if (count === 0) continue;
       ring[k] = count - 1;
@@ -92,8 +94,10 @@ export class WaitQueues {
 
   /** Drops every waiter of node `i` (its process stopped). */
   clear(i: number): void {
-    this.#fresh.fill(0, i * this.#size, (i + 1) * this.#size);
-    this.#old.fill(0, i * this.#size, (i + 1) * this.#size);
+    for (let k = i; k < this.#fresh.length; k += this.#nodes) {
+      this.#fresh[k] = 0;
+      this.#old[k] = 0;
+    }
     this.waiting[i] = 0;
   }
 }
