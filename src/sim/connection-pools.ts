@@ -94,7 +94,8 @@ export class ConnectionPools {
   }
 
   /** Opens node `i`'s missing idle minimum where the database has room; a refusal is retried later. */
-  fill(i: number, minIdle: number, nowMs: number): void {
+  fill(i: number, nowMs: number): void {
+    const { minIdle } = this.#settings;
     let open = this.open[i] ?? 0;
     if (open >= minIdle || nowMs < (this.#retryAtMs[i] ?? 0)) return;
     const max = this.#settings.maxConnections;

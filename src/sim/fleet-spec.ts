@@ -63,8 +63,15 @@ const fleetSchema = z.strictObject({
     requestsPerSecond: z.number().positive(),
     duration: logNormal,
     longTail: z.strictObject({ share: z.number().min(0).max(1), duration: logNormal }).optional(),
-    /** Share of requests that hold a database connection for their whole duration. */
+    /** Share of requests that need a database connection (held for `dbHold`). */
     dbShare: z.number().min(0).max(1).default(0.5),
+    /**
+     * How long a database request holds its connection: `request`, its whole duration; or a
+     * duration from its start (a quick query, like the sample service's `SELECT 1` before it
+     * works), capped at the request's. Holds shorter than half the simulator's 100 ms step give
+     * the connection back within the step.
+     */
+    dbHold: z.union([z.literal("request"), duration]).default("request"),
     /** Durations are capped here (the simulator's ring buffers span it). */
     maxDuration: duration.default(120_000),
   }),

@@ -3,12 +3,12 @@ import { parseFleet } from "./fleet-spec.ts";
 import { Prng } from "./prng.ts";
 import { SimFleet } from "./sim-fleet.ts";
 
-/** One node whose 4-connection pool is too small for its 1-second database requests at 10 per second. */
-function busyNode(acquireTimeout: string) {
+/** One node with a 4-connection pool, 10 database requests per second of 1 s each, run for a minute. */
+function busyNode(pool: string, dbHold = "request") {
   const spec = parseFleet(`
 nodes: { legacy: { prefix: a-, count: 1 }, candidate: { prefix: b-, count: 1 } }
-traffic: { requestsPerSecond: 10, duration: { median: 1s, sigma: 0 }, dbShare: 1 }
-pool: { size: 4, acquireTimeout: ${acquireTimeout} }
+traffic: { requestsPerSecond: 10, duration: { median: 1s, sigma: 0 }, dbShare: 1, dbHold: ${dbHold} }
+pool: { size: 4, ${pool} }
 database: { maxConnections: 100 }
 `);
   if (!spec.ok) throw new Error(spec.message);
@@ -19,17 +19,24 @@ database: { maxConnections: 100 }
 
 describe("a node's pool under more load than it can serve", () => {
   it("fails requests at once without an acquire timeout", () => {
-    const fleet = busyNode("0s");
+    const fleet = busyNode("acquireTimeout: 0s");
     expect(fleet.counters.poolExhausted / fleet.counters.requests).toBeGreaterThan(0.5);
     expect(fleet.latency.quantile(0.99)).toBeLessThan(1100);
   });
 
   it("queues requests first in, first out, and fails those still waiting at the timeout", () => {
-    const fleet = busyNode("3s");
+    const fleet = busyNode("acquireTimeout: 3s");
     expect(fleet.counters.poolExhausted).toBeGreaterThan(0);
     expect(fleet.counters.poolExhausted).toBe(fleet.counters.failedRequests);
     expect(fleet.latency.quantile(0.5)).toBeGreaterThan(1500);
     expect(fleet.openConnections(0)).toBe(4);
     expect(fleet.dbInUse[0]).toBe(4);
+  });
+
+  it("serves everything when each request holds its connection only for a quick query", () => {
+    const fleet = busyNode("acquireTimeout: 0s, idleTimeout: 0s", "10ms");
+    expect(fleet.counters.failedRequests).toBe(0);
+    expect(fleet.openConnections(0)).toBe(0);
+    expect(fleet.pools.peak).toBe(1);
   });
 });

@@ -63,6 +63,8 @@ export class SimFleet {
   readonly #nextJobAtMs: Float64Array;
   readonly #durations: RequestDurations;
   readonly #dbShareThreshold: number;
+  /** Steps a database request holds its connection; -1: its whole duration. */
+  readonly #holdSteps: number;
   /** Queries running on the database (requests holding a connection, jobs). */
   #activeQueries = 0;
   readonly #series = new FleetSeries();
@@ -105,10 +107,12 @@ export class SimFleet {
     this.#rings = new CompletionRings(n, Math.ceil(spec.traffic.maxDuration / STEP_MS) + 1);
     this.#durations = new RequestDurations(spec.traffic, STEP_MS, this.#rings.slots - 1);
     this.#dbShareThreshold = shareThreshold(spec.traffic.dbShare);
+    const { dbHold } = spec.traffic;
+    this.#holdSteps = dbHold === "request" ? -1 : Math.round(dbHold / STEP_MS);
     this.#waits = new WaitQueues(n, Math.ceil(spec.pool.acquireTimeout / STEP_MS));
     this.#nextJobAtMs = new Float64Array(n).fill(NONE);
     for (let i = 0; i < legacy.length; i += 1) this.#scheduleJob(i, startMs);
-    for (let i = 0; i < legacy.length; i += 1) this.pools.fill(i, spec.pool.minIdle, startMs);
+    for (let i = 0; i < legacy.length; i += 1) this.pools.fill(i, startMs);
   }
 
   /** Per simulated second since counting started. */
@@ -200,7 +204,6 @@ export class SimFleet {
     this.#rings.advance();
     this.#waits.advance();
     this.version += 1;
-    const { minIdle } = this.#spec.pool;
     let routableWeight = 0;
     for (let i = 0; i < this.names.length; i += 1) {
       if (this.running[i] !== 1) continue;
@@ -210,11 +213,11 @@ export class SimFleet {
         this.#kill(i);
         continue;
       }
-      if (this.quiesced[i] === 0) this.pools.fill(i, minIdle, this.nowMs);
+      if (this.quiesced[i] === 0) this.pools.fill(i, this.nowMs);
       if (this.routable(i)) routableWeight += this.weight[i] ?? 0;
     }
     const newSecond = this.nowMs % 1000 === 0;
-    if (newSecond) this.pools.sweep((i) => (this.running[i] === 1 && this.quiesced[i] === 0 ? minIdle : 0));
+    if (newSecond) this.pools.sweep((i) => (this.running[i] === 1 ? this.#keepMin(i) : 0));
     this.#arrivals(routableWeight);
     this.#startJobs();
     this.#series.observe(this.counters, this.pools.total, newSecond);
@@ -248,10 +251,9 @@ export class SimFleet {
     let freed = requestsDone + jobsDone;
     while (freed > 0 && (waits.waiting[i] ?? 0) > 0) {
       const waitedSteps = waits.takeOldest(i);
-      this.#runQuery(i, waits.tookOld ? rings.old : rings.fresh, waitedSteps * STEP_MS);
-      freed -= 1;
+      if (this.#runQuery(i, waits.tookOld ? rings.old : rings.fresh, waitedSteps * STEP_MS)) freed -= 1;
     }
-    if (freed > 0) this.pools.release(i, freed, this.quiesced[i] === 1 ? 0 : this.#spec.pool.minIdle);
+    if (freed > 0) this.pools.release(i, freed, this.#keepMin(i));
   }
 
   #timeOut(i: number, count: number, old: number): void {
@@ -321,8 +323,9 @@ export class SimFleet {
       }
       // A pool serves its queue first: a new request never overtakes one waiting.
       const outcome = (this.#waits.waiting[i] ?? 0) > 0 ? POOL_FULL : this.pools.acquire(i);
-      if (outcome === ACQUIRED) this.#runQuery(i, this.#rings.fresh, 0);
-      else if (outcome === POOL_FULL && this.#waits.timeoutSteps > 0) this.#waits.enqueue(i);
+      if (outcome === ACQUIRED) {
+        if (!this.#runQuery(i, this.#rings.fresh, 0)) this.pools.release(i, 1, this.#keepMin(i));
+      } else if (outcome === POOL_FULL && this.#waits.timeoutSteps > 0) this.#waits.enqueue(i);
       else {
         this.inflight[i] = (this.inflight[i] ?? 0) - 1;
         if (outcome === POOL_FULL) this.counters.poolExhausted += 1;
@@ -333,23 +336,33 @@ export class SimFleet {
   }
 
   /**
-   * Runs a request of node `i` that holds a connection (already counted in
-   * flight) to its end, `waitedMs` after it arrived; a leaking release keeps
-   * the connection for ever. Queries slow down when the database runs more
-   * than `parallelQueries` at once.
+   * Runs a request of node `i` that has a connection (already counted in
+   * flight) to its end, `waitedMs` after it arrived. Returns whether it
+   * keeps the connection past this step: it gives it back after `dbHold`,
+   * or never under a leaking release. Queries slow down when the database
+   * runs more than `parallelQueries` at once.
    */
-  #runQuery(i: number, ring: Int32Array, waitedMs: number): void {
+  #runQuery(i: number, ring: Int32Array, waitedMs: number): boolean {
     const { badRelease, database } = this.#spec;
     const stretch = this.#activeQueries > database.parallelQueries ? this.#activeQueries / database.parallelQueries : 1;
-    const k = this.#schedule(i, ring, this.#slowFactor(i) * stretch, waitedMs);
+    const steps = this.#schedule(i, ring, this.#slowFactor(i) * stretch, waitedMs);
     if (this.bad[i] === 1 && badRelease.mode === "pool-leak" && this.#prng.next() < badRelease.leakRate) {
       this.leaked[i] = (this.leaked[i] ?? 0) + 1;
-      return;
+      return true;
     }
+    const holdSteps = this.#holdSteps < 0 ? steps : Math.min(steps, this.#holdSteps);
+    if (holdSteps === 0) return false;
     this.dbInUse[i] = (this.dbInUse[i] ?? 0) + 1;
     this.#activeQueries += 1;
+    const k = this.#rings.ahead(i, holdSteps);
     const release = this.#rings.release;
     release[k] = (release[k] ?? 0) + 1;
+    return true;
+  }
+
+  /** Connections node `i`'s pool keeps open when idle: its minimum, none once quiesced. */
+  #keepMin(i: number): number {
+    return this.quiesced[i] === 1 ? 0 : this.#spec.pool.minIdle;
   }
 
   #slowFactor(i: number): number {
@@ -360,7 +373,7 @@ export class SimFleet {
   /**
    * Draws a request's duration (times `factor`), books its completion on
    * `ring` for node `i`, counts its latency (`waitedMs` for a connection
-   * included) and returns the ring index it was booked at.
+   * included) and returns its duration in steps.
    */
   #schedule(i: number, ring: Int32Array, factor: number, waitedMs: number): number {
     const durations = this.#durations;
@@ -374,7 +387,7 @@ export class SimFleet {
     }
     const k = this.#rings.ahead(i, steps);
     ring[k] = (ring[k] ?? 0) + 1;
-    return k;
+    return steps;
   }
 
   #scheduleJob(i: number, fromMs: number): void {
