@@ -39,17 +39,26 @@ type ReadingValue = Extract<Reading, { ok: true }>["value"];
 /** Counters start as if they had been counting this long, so the first totals are not zero. */
 const COUNTER_HEAD_START_S = 600;
 
-function nodeNames(count: number): readonly string[] {
-  const legacy = Math.ceil(count / 2);
-  return Array.from({ length: count }, (_, i) => (i < legacy ? `v1-${i}` : `v2-${i - legacy}`));
+/** A fleet's node names and labels, shared by every sensor of that size (a fleet is the same fleet). */
+interface Fleet {
+  readonly names: readonly string[];
+  readonly labels: NodeLabels;
+  readonly legacyCount: number;
 }
 
-function cohortLabels(names: readonly string[], legacyCount: number): NodeLabels {
-  const labels: Record<string, Record<string, string>> = {};
-  names.forEach((name, i) => {
-    labels[name] = { cohort: i < legacyCount ? "legacy" : "candidate" };
-  });
-  return labels;
+const fleets = new Map<number, Fleet>();
+
+function fleetOf(count: number): Fleet {
+  let fleet = fleets.get(count);
+  if (fleet === undefined) {
+    const legacyCount = Math.ceil(count / 2);
+    const names = Array.from({ length: count }, (_, i) => (i < legacyCount ? `v1-${i}` : `v2-${i - legacyCount}`));
+    const labels: Record<string, Record<string, string>> = {};
+    for (const [i, name] of names.entries()) labels[name] = { cohort: i < legacyCount ? "legacy" : "candidate" };
+    fleet = { names, labels, legacyCount };
+    fleets.set(count, fleet);
+  }
+  return fleet;
 }
 
 /** Per-node spread, so vectors are not flat: node i's level or rate is scaled by this. */
@@ -57,44 +66,61 @@ function spread(i: number): number {
   return 1 + 0.02 * i;
 }
 
-/** Builds one synthetic sensor. Reads never fail or throw; gauges reuse one value object (they never change). */
-export function createSyntheticSensor(config: SyntheticConfig): Sensor {
-  const names = nodeNames(config.nodes);
-  const legacyCount = Math.ceil(config.nodes / 2);
-  const labels = cohortLabels(names, legacyCount);
-  const vector = (nodeValue: (i: number) => number): ReadingValue => {
-    const values: Record<string, number> = {};
-    for (let i = 0; i < names.length; i += 1) values[names[i] ?? ""] = nodeValue(i);
-    return { type: "vector", values, labels };
-  };
-  const valueAt = (nodeValue: (i: number) => number): ReadingValue =>
-    config.nodes === 0 ? { type: "scalar" as const, value: nodeValue(0) } : vector(nodeValue);
-  const gauge = valueAt((i) => config.level * spread(i));
-  let originMs: number | undefined;
+/**
+ * One synthetic sensor. A class, not closures: a thousand operations hold
+ * twenty thousand of these, and each should cost what a real sensor's
+ * configuration does, not a set of function objects.
+ */
+class SyntheticSensor implements Sensor {
+  readonly #config: SyntheticConfig;
+  readonly #fleet: Fleet;
+  readonly #gauge: ReadingValue;
+  #originMs: number | undefined;
 
-  function valueNow(ctx: ReadContext): ReadingValue {
-    originMs ??= ctx.nowMs;
-    switch (config.shape) {
+  constructor(config: SyntheticConfig) {
+    this.#config = config;
+    this.#fleet = fleetOf(config.nodes);
+    this.#gauge = this.#valueAt("gauge", 0);
+  }
+
+  async read(ctx: ReadContext): Promise<Reading> {
+    return { ok: true, observedAtMs: ctx.nowMs, value: this.#valueNow(ctx) };
+  }
+
+  #valueNow(ctx: ReadContext): ReadingValue {
+    this.#originMs ??= ctx.nowMs;
+    switch (this.#config.shape) {
       case "gauge":
-        return gauge;
-      case "counter": {
-        const seconds = (ctx.nowMs - originMs) / 1_000 + COUNTER_HEAD_START_S;
-        return valueAt((i) => Math.floor(config.perSecond * spread(i) * seconds));
-      }
+        return this.#gauge;
+      case "counter":
+        return this.#valueAt("counter", (ctx.nowMs - this.#originMs) / 1_000 + COUNTER_HEAD_START_S);
       case "drain": {
         const applied = ctx.stageAppliedAtMs;
-        const left = applied === undefined ? 1 : 1 - (ctx.nowMs - applied) / (config.drainSeconds * 1_000);
-        const level = Math.max(0, Math.ceil(config.level * left));
-        return valueAt((i) => (i < legacyCount ? level : 0));
+        const left = applied === undefined ? 1 : 1 - (ctx.nowMs - applied) / (this.#config.drainSeconds * 1_000);
+        return this.#valueAt("drain", Math.max(0, Math.ceil(this.#config.level * left)));
       }
     }
   }
 
-  return {
-    async read(ctx): Promise<Reading> {
-      return { ok: true, observedAtMs: ctx.nowMs, value: valueNow(ctx) };
-    },
-  };
+  #nodeValue(shape: SyntheticConfig["shape"], x: number, i: number): number {
+    if (shape === "gauge") return this.#config.level * spread(i);
+    if (shape === "counter") return Math.floor(this.#config.perSecond * spread(i) * x);
+    return i < this.#fleet.legacyCount ? x : 0;
+  }
+
+  /** The reading for `shape` at `x` (counter: seconds counted; drain: the legacy level). */
+  #valueAt(shape: SyntheticConfig["shape"], x: number): ReadingValue {
+    const { names, labels } = this.#fleet;
+    if (this.#config.nodes === 0) return { type: "scalar", value: this.#nodeValue(shape, x, 0) };
+    const values: Record<string, number> = {};
+    for (let i = 0; i < names.length; i += 1) values[names[i] ?? ""] = this.#nodeValue(shape, x, i);
+    return { type: "vector", values, labels };
+  }
+}
+
+/** Builds one synthetic sensor. Reads never fail or throw; gauges reuse one value object (they never change). */
+export function createSyntheticSensor(config: SyntheticConfig): Sensor {
+  return new SyntheticSensor(config);
 }
 
 /** The `synthetic` kind, for the benchmark's registries only (never wired into the CLI). */

@@ -51,7 +51,13 @@ export function addLocks(draft: Draft, locks: NonNullable<TransitionResult["lock
 
 /** Replaces some internal fields. */
 export function patchInternal(draft: Draft, patch: Partial<EngineInternal>): void {
-  draft.internal = { ...draft.internal, ...patch };
+  const current = draft.internal as Readonly<Record<string, unknown>>;
+  for (const key in patch) {
+    if ((patch as Readonly<Record<string, unknown>>)[key] !== current[key]) {
+      draft.internal = { ...draft.internal, ...patch };
+      return;
+    }
+  }
 }
 
 /** Sets the timing record of one forward stage. */

@@ -4,7 +4,7 @@
  * action) and `confirmed` (acks from every named party). All must hold at
  * once for the stage to seal. Failures explain themselves as GateChecks.
  */
-import type { GatesSpec } from "../plan/types.ts";
+import type { Condition, GatesSpec } from "../plan/types.ts";
 import type { Ack } from "../store/store.ts";
 import { conditionLabel, evaluateCondition, expectedText, type Readings } from "./evaluate.ts";
 import { formatDuration } from "./format.ts";
@@ -42,51 +42,99 @@ function progressed(previous: GateProgress | undefined, ok: boolean, passes: num
   return { passes, ok, sinceMs: previous !== undefined && previous.ok === ok ? previous.sinceMs : atMs };
 }
 
-/** Evaluates every gate of `gates`; `progress` carries consecutive-pass counts between ticks. */
+/** A condition gate with everything that does not change between ticks worked out once. */
+interface CompiledCondition {
+  readonly gate: string;
+  readonly key: string;
+  readonly condition: Condition;
+  readonly label: string;
+  readonly expected: string;
+  readonly required: number;
+}
+
+/** Per gates spec (plans are immutable once loaded): its conditions compiled. */
+const compiled = new WeakMap<GatesSpec, readonly CompiledCondition[]>();
+
+function compile(gates: GatesSpec): readonly CompiledCondition[] {
+  let list = compiled.get(gates);
+  if (list === undefined) {
+    list = Object.entries(gates.conditions ?? {}).flatMap(([gate, conditions]) =>
+      (conditions ?? []).map((condition, i) => ({
+        gate,
+        key: `${gate}.${i}`,
+        condition,
+        label: conditionLabel(condition),
+        expected: expectedText(condition),
+        required: Math.max(1, condition.consecutive),
+      })),
+    );
+    compiled.set(gates, list);
+  }
+  return list;
+}
+
+/** `previous` itself when `check` says the same, so unchanged checks are shared between ticks' states. */
+function reuse(previous: GateCheck | undefined, check: GateCheck): GateCheck {
+  return previous !== undefined &&
+    previous.gate === check.gate &&
+    previous.label === check.label &&
+    previous.ok === check.ok &&
+    previous.observed === check.observed &&
+    previous.expected === check.expected &&
+    previous.sinceMs === check.sinceMs
+    ? previous
+    : check;
+}
+
+/**
+ * Evaluates every gate of `gates`; `progress` carries consecutive-pass counts
+ * between ticks. `previousChecks` (the last tick's, optional) lets unchanged
+ * checks be shared instead of copied. Pure.
+ */
 export function evaluateGates(
   gates: GatesSpec,
   readings: Readings,
   progress: EngineInternal["gates"],
   ctx: GateContext,
+  previousChecks: readonly GateCheck[] = [],
 ): GateEvaluation {
   const checks: GateCheck[] = [];
   const next: Record<string, GateProgress> = {};
   const reasons: string[] = [];
   const values: string[] = [];
   let conditionsHold = true;
-  for (const [gate, conditions] of Object.entries(gates.conditions ?? {})) {
-    (conditions ?? []).forEach((condition, i) => {
-      const key = `${gate}.${i}`;
-      const result = evaluateCondition(condition, readings);
-      const previous = progress[key];
-      const passes = result.kind === "pass" ? (previous?.passes ?? 0) + 1 : 0;
-      const required = Math.max(1, condition.consecutive);
-      const ok = passes >= required;
-      const state = progressed(previous, ok, passes, ctx.atMs);
-      next[key] = state;
-      const label = conditionLabel(condition);
-      const streak = result.kind === "pass" && !ok ? ` (${passes}/${required} in a row)` : "";
-      const observed = `${result.observed}${streak}`;
-      checks.push({ gate, label, ok, observed, expected: expectedText(condition), sinceMs: state.sinceMs });
-      if (!ok) {
-        conditionsHold = false;
-        reasons.push(`${gate}/${label}/${result.kind === "error" ? result.code : result.kind}`);
-        values.push(observed);
-      }
-    });
+  let progressChanged = false;
+  for (const { gate, key, condition, label, expected, required } of compile(gates)) {
+    const result = evaluateCondition(condition, readings);
+    const previous = progress[key];
+    const passes = result.kind === "pass" ? (previous?.passes ?? 0) + 1 : 0;
+    const ok = passes >= required;
+    const state = progressed(previous, ok, passes, ctx.atMs);
+    if (state !== previous) progressChanged = true;
+    next[key] = state;
+    const streak = result.kind === "pass" && !ok ? ` (${passes}/${required} in a row)` : "";
+    const observed = streak === "" ? result.observed : `${result.observed}${streak}`;
+    const check = { gate, label, ok, observed, expected, sinceMs: state.sinceMs };
+    checks.push(reuse(previousChecks[checks.length], check));
+    if (!ok) {
+      conditionsHold = false;
+      reasons.push(`${gate}/${label}/${result.kind === "error" ? result.code : result.kind}`);
+      values.push(observed);
+    }
   }
   if (gates.bakeMs !== undefined && gates.bakeMs > 0) {
     const elapsedMs = ctx.atMs - ctx.appliedAtMs;
     const ok = elapsedMs >= gates.bakeMs;
     const sinceMs = ok ? ctx.appliedAtMs + gates.bakeMs : ctx.appliedAtMs;
-    checks.push({
+    const check: GateCheck = {
       gate: "bake",
       label: "bake",
       ok,
       observed: formatDuration(elapsedMs),
       expected: `>= ${formatDuration(gates.bakeMs)}`,
       sinceMs,
-    });
+    };
+    checks.push(reuse(previousChecks[checks.length], check));
     if (!ok) reasons.push("bake");
   }
   for (const party of gates.confirmedBy ?? []) {
@@ -107,10 +155,16 @@ export function evaluateGates(
     checks,
     allHold: reasons.length === 0,
     conditionsHold,
-    progress: next,
+    progress: progressChanged || keyCount(progress) !== keyCount(next) ? next : progress,
     reasons: reasons.join("|"),
     values: values.join("|"),
   };
+}
+
+function keyCount(record: Readonly<Record<string, unknown>>): number {
+  let count = 0;
+  for (const _ in record) count += 1;
+  return count;
 }
 
 /** True when a `GateWaiting` event is due: the failing set or its reasons changed, or values changed ≥ 10 s later. */

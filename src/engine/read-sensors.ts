@@ -5,7 +5,10 @@
  *
  * One controller and one timer per call, cleared when the reads are done:
  * a timeout signal per read would leave thousands of live timers per tick in a
- * busy controller, each firing seconds later for nothing.
+ * busy controller, each firing seconds later for nothing. Every read of a call
+ * shares one context object and no read gets an async wrapper of its own: a
+ * controller ticking a thousand operations makes twenty thousand reads a
+ * second, and what each read allocates is garbage the process must collect.
  */
 import type { ReadContext, Reading, Sensor } from "../sensors/sensor.ts";
 
@@ -19,30 +22,49 @@ export async function readSensors(
 ): Promise<Record<string, Reading>> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new DOMException("sensor read timed out", "TimeoutError")), timeoutMs);
-  const signal = deadline.signal;
+  const ctx: ReadContext = { ...stage, nowMs: nowMs(), signal: deadline.signal };
+  const reads: Promise<Reading>[] = [];
+  for (const name of names) {
+    const sensor = sensors[name];
+    if (sensor === undefined) {
+      reads.push(
+        Promise.resolve({
+          ok: false,
+          observedAtMs: nowMs(),
+          code: "unknown-sensor",
+          message: `no sensor named ${name}`,
+        }),
+      );
+      continue;
+    }
+    try {
+      reads.push(sensor.read(ctx));
+    } catch (error) {
+      reads.push(Promise.resolve(threw(name, error, nowMs())));
+    }
+  }
+  let values: readonly Reading[];
   try {
-    const entries = await Promise.all(names.map((name) => readOne(sensors, name, nowMs, signal, stage)));
-    return Object.fromEntries(entries);
+    values = await Promise.all(reads);
+  } catch {
+    // A sensor rejected (a bug: failures are readings). Rare, so only then is each read looked at alone.
+    const settled = await Promise.allSettled(reads);
+    values = settled.map((outcome, i) =>
+      outcome.status === "fulfilled" ? outcome.value : threw(names[i] ?? "?", outcome.reason, nowMs()),
+    );
   } finally {
     clearTimeout(timer);
   }
+  const readings: Record<string, Reading> = {};
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i];
+    const value = values[i];
+    if (name !== undefined && value !== undefined) readings[name] = value;
+  }
+  return readings;
 }
 
-async function readOne(
-  sensors: Readonly<Record<string, Sensor>>,
-  name: string,
-  nowMs: () => number,
-  signal: AbortSignal,
-  stage: Pick<ReadContext, "stageAppliedAtMs" | "stageAction">,
-): Promise<[string, Reading]> {
-  const sensor = sensors[name];
-  if (sensor === undefined) {
-    return [name, { ok: false, observedAtMs: nowMs(), code: "unknown-sensor", message: `no sensor named ${name}` }];
-  }
-  try {
-    return [name, await sensor.read({ ...stage, nowMs: nowMs(), signal })];
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return [name, { ok: false, observedAtMs: nowMs(), code: "exception", message: `sensor ${name} threw: ${message}` }];
-  }
+function threw(name: string, error: unknown, observedAtMs: number): Reading {
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, observedAtMs, code: "exception", message: `sensor ${name} threw: ${message}` };
 }

@@ -272,7 +272,8 @@ export class Runner {
     result: TransitionResult,
     consumedCommandIds: readonly number[],
   ): Promise<{ ok: true } | { ok: false; code: "domain-busy" | "claim-conflict"; message: string; blockedBy?: Json }> {
-    const nowMs = realClock.nowMs();
+    // Operation time, not wall time: a checkpoint bounds the evidence a takeover loses, in the operation's clock.
+    const nowMs = this.#o.clock.nowMs();
     const notable =
       result.events.length > 0 ||
       result.locks !== undefined ||

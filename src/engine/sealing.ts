@@ -40,13 +40,19 @@ export function sealingTick(
   gateSensors: readonly string[],
 ): void {
   const { atMs } = input;
-  const evaluation = evaluateGates(step.gates, readings, draft.internal.gates, {
-    operationId: draft.operationId,
-    stageName: step.name,
-    atMs,
-    appliedAtMs: phase.appliedAtMs,
-    acks: input.world.acks,
-  });
+  const evaluation = evaluateGates(
+    step.gates,
+    readings,
+    draft.internal.gates,
+    {
+      operationId: draft.operationId,
+      stageName: step.name,
+      atMs,
+      appliedAtMs: phase.appliedAtMs,
+      acks: input.world.acks,
+    },
+    draft.gateChecks,
+  );
   draft.gateChecks = evaluation.checks;
   patchInternal(draft, { gates: evaluation.progress });
   if (evaluation.allHold) {

@@ -4,7 +4,7 @@
  * `plan.after`. Read-only.
  */
 import type { Plan } from "../plan/types.ts";
-import type { Store } from "../store/store.ts";
+import type { Ack, Store } from "../store/store.ts";
 import type { OperationState, WorldFacts } from "./types.ts";
 
 /** Reads the world facts for one operation's next Tick. */
@@ -14,10 +14,26 @@ export async function gatherWorld(
   operationId: string,
   state: OperationState,
 ): Promise<WorldFacts> {
-  const [freezes, acks] = await Promise.all([store.activeFreezes([plan.domain]), store.listAcks(operationId)]);
+  const [freezes, acks] = await Promise.all([
+    store.activeFreezes([plan.domain]),
+    needsAcks(plan) ? store.listAcks(operationId) : NO_ACKS,
+  ]);
   const waitingToStart = state.phase.kind === "pending" || state.phase.kind === "waiting";
   if (plan.after === undefined || !waitingToStart) return { freezes, acks };
   return { freezes, acks, after: await afterStatus(store, plan.after.operation) };
+}
+
+const NO_ACKS: readonly Ack[] = [];
+const planNeedsAcks = new WeakMap<Plan, boolean>();
+
+/** Whether any stage of `plan` waits for acknowledgements (only then are they read every tick). */
+function needsAcks(plan: Plan): boolean {
+  let needs = planNeedsAcks.get(plan);
+  if (needs === undefined) {
+    needs = plan.stages.some((stage) => (stage.gates.confirmedBy ?? []).length > 0);
+    planNeedsAcks.set(plan, needs);
+  }
+  return needs;
 }
 
 async function afterStatus(store: Store, planName: string): Promise<NonNullable<WorldFacts["after"]>> {

@@ -53,6 +53,15 @@ export function normalisePlan(surface: PlanSurface, kinds: ValidKinds): Plan {
   const defaultMaxAgeMs = optionalMs(surface.defaults?.maxAge) ?? DEFAULT_MAX_AGE_INTERVALS * intervalMs;
   const defaultTimeouts = mergeTimeouts(DEFAULT_TIMEOUTS, surface.defaults?.timeouts);
   const { definition, config } = target;
+  // Stages with equal gates share one object: plans often repeat them, and a controller holds a plan per operation.
+  const gatesByJson = new Map<string, GatesSpec>();
+  const interned = (gates: GatesSpec): GatesSpec => {
+    const json = JSON.stringify(gates);
+    const known = gatesByJson.get(json);
+    if (known !== undefined) return known;
+    gatesByJson.set(json, gates);
+    return gates;
+  };
   const plan: Plan = {
     name: surface.name,
     domain: surface.domain,
@@ -70,7 +79,7 @@ export function normalisePlan(surface: PlanSurface, kinds: ValidKinds): Plan {
       return {
         name: stage.name,
         action,
-        gates: mergeGates(definition.defaultGates(action, config), stageGates(stage.gates)),
+        gates: interned(mergeGates(definition.defaultGates(action, config), stageGates(stage.gates))),
         timeouts: mergeTimeouts(defaultTimeouts, stage.timeouts),
       };
     }),

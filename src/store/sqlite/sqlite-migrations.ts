@@ -97,6 +97,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "plan sources in their own table: a checkpoint rewrites the operation row, and the plan never changes",
+    sql: `
+      CREATE TABLE operation_plans (
+        operation_id TEXT PRIMARY KEY,
+        plan_source TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO operation_plans (operation_id, plan_source) SELECT id, plan_source FROM operations;
+      ALTER TABLE operations DROP COLUMN plan_source;
+    `,
+  },
 ];
 
 /**

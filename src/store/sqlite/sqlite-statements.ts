@@ -102,18 +102,23 @@ export interface AckRow {
 
 const TERMINAL = "('completed', 'rolled_back', 'failed', 'abandoned')";
 
+/** Whole operation rows (`o`), with the plan source from its own table. */
+export const OPERATION_ROWS =
+  "SELECT o.*, p.plan_source FROM operations o JOIN operation_plans p ON p.operation_id = o.id";
+
 /** Compiles every fixed statement of the store. Call after `migrateSqlite`. */
 export function prepareStatements(db: Database.Database) {
   return {
-    operation: db.prepare<[string], OperationRow>("SELECT * FROM operations WHERE id = ?"),
+    operation: db.prepare<[string], OperationRow>(`${OPERATION_ROWS} WHERE o.id = ?`),
     livePlan: db.prepare<[string], OperationRow>(
-      `SELECT * FROM operations WHERE plan_name = ? AND status NOT IN ${TERMINAL}`,
+      `${OPERATION_ROWS} WHERE o.plan_name = ? AND o.status NOT IN ${TERMINAL}`,
     ),
-    insertOperation: db.prepare<[string, string, string, string, string, string, string, number, number]>(
-      `INSERT INTO operations (id, plan_name, domain, plan_hash, plan_source, plan_file, status, version, last_seq,
+    insertOperation: db.prepare<[string, string, string, string, string, string, number, number]>(
+      `INSERT INTO operations (id, plan_name, domain, plan_hash, plan_file, status, version, last_seq,
          state, created_at_ms, updated_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?)`,
     ),
+    insertPlan: db.prepare<[string, string]>("INSERT INTO operation_plans (operation_id, plan_source) VALUES (?, ?)"),
     commitHead: db.prepare<[string], CommitHeadRow>(
       `SELECT o.version, o.status, o.last_seq, l.holder, l.token, l.expires_at_ms
        FROM operations o LEFT JOIN runner_leases l ON l.operation_id = o.id WHERE o.id = ?`,
@@ -188,6 +193,10 @@ export function prepareStatements(db: Database.Database) {
     clearFreezeBy: db.prepare<[string, string]>("DELETE FROM freezes WHERE domain = ? AND set_by = ?"),
     allFreezes: db.prepare<[number], FreezeRow>(
       "SELECT * FROM freezes WHERE expires_at_ms IS NULL OR expires_at_ms > ? ORDER BY domain, set_by",
+    ),
+    oneDomainFreezes: db.prepare<[number, string], FreezeRow>(
+      `SELECT * FROM freezes WHERE (expires_at_ms IS NULL OR expires_at_ms > ?) AND domain IN ('*', ?)
+         ORDER BY domain, set_by`,
     ),
     domainFreezes: db.prepare<[number, string], FreezeRow>(
       `SELECT * FROM freezes WHERE (expires_at_ms IS NULL OR expires_at_ms > ?)

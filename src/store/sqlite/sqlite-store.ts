@@ -36,6 +36,7 @@ import type {
 import { migrateSqlite } from "./sqlite-migrations.ts";
 import {
   type CommandRow,
+  OPERATION_ROWS,
   type OperationRow,
   prepareStatements,
   type SqliteStatements,
@@ -133,7 +134,8 @@ export class SqliteStore implements Store {
         const nowMs = this.clock();
         const { id, planName, domain, planHash, planSource, planFile } = input;
         const state = JSON.stringify(input.state);
-        this.sql.insertOperation.run(id, planName, domain, planHash, planSource, planFile, state, nowMs, nowMs);
+        this.sql.insertOperation.run(id, planName, domain, planHash, planFile, state, nowMs, nowMs);
+        this.sql.insertPlan.run(id, planSource);
         const created = this.sql.operation.get(id);
         if (created === undefined) throw new Error(`operation ${id} vanished after insert`);
         return ok({ created: true, operation: toOperation(created) });
@@ -155,16 +157,16 @@ export class SqliteStore implements Store {
       ["plan_name", filter.planName],
     ] as const) {
       if (value === undefined) continue;
-      where.push(`${column} = ?`);
+      where.push(`o.${column} = ?`);
       params.push(value);
     }
     if (filter.live !== undefined) {
       const list = TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ");
-      where.push(`status ${filter.live ? "NOT IN" : "IN"} (${list})`);
+      where.push(`o.status ${filter.live ? "NOT IN" : "IN"} (${list})`);
     }
     params.push(filter.limit ?? -1);
-    const sql = `SELECT * FROM operations ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY created_at_ms DESC, rowid DESC LIMIT ?`;
+    const sql = `${OPERATION_ROWS} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY o.created_at_ms DESC, o.rowid DESC LIMIT ?`;
     let statement = this.listStatements.get(sql);
     if (statement === undefined) {
       statement = this.db.prepare<unknown[], OperationRow>(sql);
@@ -330,7 +332,9 @@ export class SqliteStore implements Store {
     const rows =
       domains === undefined
         ? this.sql.allFreezes.all(nowMs)
-        : this.sql.domainFreezes.all(nowMs, JSON.stringify(domains));
+        : domains.length === 1
+          ? this.sql.oneDomainFreezes.all(nowMs, domains[0] ?? "")
+          : this.sql.domainFreezes.all(nowMs, JSON.stringify(domains));
     return rows.map((row) => ({
       domain: row.domain,
       setBy: row.set_by,
