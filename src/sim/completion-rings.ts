@@ -54,13 +54,13 @@ export class CompletionRings {
     }
   }
 
-  /** Drops all of node `i`'s work (its process stopped). */
-  clear(i: number): void {
+  /** Drops node `i`'s requests, and its jobs unless `keepJobs`. */
+  clear(i: number, keepJobs = false): void {
     for (let k = i; k < this.fresh.length; k += this.#nodes) {
       this.fresh[k] = 0;
       this.old[k] = 0;
       this.release[k] = 0;
-      this.jobEnds[k] = 0;
+      if (!keepJobs) this.jobEnds[k] = 0;
     }
   }
 }

@@ -58,6 +58,12 @@ const fleetSchema = z.strictObject({
     startup: duration.default(5_000),
     /** Time a node gets between SIGTERM (stop jobs, close idle connections) and SIGKILL when a peer terminates it. */
     terminationGrace: duration.default(30_000),
+    /**
+     * What a node does with its in-flight requests on SIGTERM: `finish` them within the grace
+     * period (a server that stops accepting and waits), or `cut` them at once (the sample
+     * service closes every connection); jobs finish within the grace period either way.
+     */
+    onSigterm: z.enum(["finish", "cut"]).default("finish"),
   }),
   traffic: z.strictObject({
     requestsPerSecond: z.number().positive(),

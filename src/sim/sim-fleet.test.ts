@@ -4,9 +4,9 @@ import { Prng } from "./prng.ts";
 import { SimFleet } from "./sim-fleet.ts";
 
 /** One node with a 4-connection pool, 10 database requests per second of 1 s each, run for a minute. */
-function busyNode(pool: string, dbHold = "request") {
+function busyNode(pool: string, dbHold = "request", onSigterm = "finish") {
   const spec = parseFleet(`
-nodes: { legacy: { prefix: a-, count: 1 }, candidate: { prefix: b-, count: 1 } }
+nodes: { legacy: { prefix: a-, count: 1 }, candidate: { prefix: b-, count: 1 }, onSigterm: ${onSigterm} }
 traffic: { requestsPerSecond: 10, duration: { median: 1s, sigma: 0 }, dbShare: 1, dbHold: ${dbHold} }
 pool: { size: 4, ${pool} }
 database: { maxConnections: 100 }
@@ -38,5 +38,25 @@ describe("a node's pool under more load than it can serve", () => {
     expect(fleet.counters.failedRequests).toBe(0);
     expect(fleet.openConnections(0)).toBe(0);
     expect(fleet.pools.peak).toBe(1);
+  });
+});
+
+describe("SIGTERM", () => {
+  it("lets in-flight requests finish within the grace period, or cuts them at once with onSigterm: cut", () => {
+    const finishing = busyNode("acquireTimeout: 2s", "request", "finish");
+    const inflight = finishing.inflight[0] ?? 0;
+    finishing.admin[0] = 2; // out of the router first, as retire does
+    finishing.terminate(0, 30_000);
+    for (let s = 0; s < 40; s += 1) finishing.step();
+    expect(inflight).toBeGreaterThan(0);
+    expect(finishing.counters.killed).toBe(0);
+    expect(finishing.running[0]).toBe(0);
+
+    const cutting = busyNode("acquireTimeout: 2s", "request", "cut");
+    const cut = cutting.inflight[0] ?? 0;
+    cutting.admin[0] = 2;
+    cutting.terminate(0, 30_000);
+    expect(cutting.counters.killed).toBe(cut);
+    expect(cutting.openConnections(0)).toBe(0);
   });
 });

@@ -191,10 +191,11 @@ export class SimFleet {
     this.version += 1;
   }
 
-  /** SIGTERM now, SIGKILL after `graceMs` unless its work finished first. */
+  /** SIGTERM now (in-flight requests cut at once with `onSigterm: cut`), SIGKILL after `graceMs` unless its work finished first. */
   terminate(i: number, graceMs: number): void {
     if (this.running[i] !== 1) return;
     this.quiesce(i);
+    if (this.#spec.nodes.onSigterm === "cut") this.#cutRequests(i);
     this.killAtMs[i] = Math.min(this.killAtMs[i] ?? NONE, this.nowMs + graceMs);
   }
 
@@ -264,15 +265,26 @@ export class SimFleet {
     this.#fail(i, count);
   }
 
-  #kill(i: number): void {
+  /** Fails every request of node `i` in flight (its connections go back to the pool); jobs run on. */
+  #cutRequests(i: number): void {
     const cut = this.inflight[i] ?? 0;
     this.counters.killed += cut;
     this.#fail(i, cut);
-    this.counters.jobsKilled += this.jobs[i] ?? 0;
-    this.#activeQueries -= (this.dbInUse[i] ?? 0) + (this.jobs[i] ?? 0);
-    this.#rings.clear(i);
+    const holding = this.dbInUse[i] ?? 0;
+    this.#activeQueries -= holding;
+    this.pools.release(i, holding, this.#keepMin(i));
+    this.#rings.clear(i, true);
     this.#waits.clear(i);
-    for (const counts of [this.inflight, this.oldInflight, this.dbInUse, this.jobs, this.leaked]) counts[i] = 0;
+    for (const counts of [this.inflight, this.oldInflight, this.dbInUse]) counts[i] = 0;
+  }
+
+  #kill(i: number): void {
+    this.#cutRequests(i);
+    this.counters.jobsKilled += this.jobs[i] ?? 0;
+    this.#activeQueries -= this.jobs[i] ?? 0;
+    this.#rings.clear(i);
+    this.jobs[i] = 0;
+    this.leaked[i] = 0;
     this.pools.closeAll(i);
     this.running[i] = 0;
     this.killAtMs[i] = NONE;
