@@ -30,7 +30,6 @@ const NONE = Number.POSITIVE_INFINITY;
 export class SimFleet {
   readonly names: readonly string[];
   readonly index: ReadonlyMap<string, number>;
-  readonly isCandidate: Uint8Array;
   readonly weight: Int32Array;
   /** Index into {@link ADMIN_STATES}. */
   readonly admin: Uint8Array;
@@ -79,7 +78,6 @@ export class SimFleet {
     this.index = new Map(this.names.map((name, i) => [name, i]));
     const n = this.names.length;
     this.nowMs = startMs;
-    this.isCandidate = new Uint8Array(n).fill(1, legacy.length);
     this.weight = new Int32Array(n).fill(fullWeight, 0, legacy.length);
     this.admin = new Uint8Array(n).fill(2, legacy.length);
     this.running = new Uint8Array(n).fill(1, 0, legacy.length);
