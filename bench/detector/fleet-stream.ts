@@ -114,7 +114,9 @@ export class FleetStream {
 
   private rateAt(i: number, tick: number): number {
     if (this.blipStart >= 0 && tick >= this.blipStart && tick < this.blipStart + BLIP_TICKS) return BLIP_RATE;
-    if (tick - (this.burstStart[i] ?? 0) < BURST_TICKS) return BURST_RATE;
+    // A burst is drawn at a minute's start for a second within that minute: no errors before it starts.
+    const sinceBurst = tick - (this.burstStart[i] ?? 0);
+    if (sinceBurst >= 0 && sinceBurst < BURST_TICKS) return BURST_RATE;
     const fault = this.faultRate[i] ?? 0;
     return fault > 0 && this.bad[i] === 1 ? fault : (this.minuteRate[i] ?? 0);
   }

@@ -1,11 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { initialLogInvShare, LATE_NODE_SHARE, lateLogInvShare, nullRate, testsLogInvAlpha } from "./alpha-budget.ts";
+import {
+  CHANGED_NODE_WEIGHT,
+  initialLogInvShares,
+  LATE_NODE_SHARE,
+  lateLogInvShare,
+  nullRate,
+  testsLogInvAlpha,
+} from "./alpha-budget.ts";
 
 describe("alpha budget", () => {
-  it("alarms about ln(K/alpha) for K monitored nodes", () => {
-    const threshold = initialLogInvShare(20) + testsLogInvAlpha(0.001);
-    expect(threshold).toBeGreaterThan(Math.log(20 / 0.001));
-    expect(threshold - Math.log(20 / 0.001)).toBeLessThan(0.25);
+  it("weighs a changed node 8 times an untouched one: 10 + 10 nodes at alpha 0.001, by hand", () => {
+    const shares = initialLogInvShares(10, 10);
+    // Weights 8·10 + 10 + 1 (cohort) = 91 share 0.95 of 0.9·alpha.
+    expect(shares.changed + testsLogInvAlpha(0.001)).toBeCloseTo(Math.log(91 / 8 / 0.95 / 0.0009), 12);
+    expect(shares.other + testsLogInvAlpha(0.001)).toBeCloseTo(Math.log(91 / 0.95 / 0.0009), 12);
+    // About ln(K/alpha) = 9.90: 9.50 for a changed node, 11.58 for an untouched one.
+    expect(shares.changed + testsLogInvAlpha(0.001)).toBeCloseTo(9.496, 3);
+    expect(shares.other + testsLogInvAlpha(0.001)).toBeCloseTo(11.575, 3);
+  });
+
+  it("splits evenly when no node is changed", () => {
+    const shares = initialLogInvShares(0, 20);
+    expect(shares.other).toBeCloseTo(Math.log(21 / 0.95), 12);
   });
 
   it("never lets late nodes spend more than their reserve", () => {
@@ -15,8 +31,10 @@ describe("alpha budget", () => {
   });
 
   it("keeps the initial shares (nodes + cohort) within the rest", () => {
-    const k = 37;
-    expect((k + 1) * Math.exp(-initialLogInvShare(k))).toBeCloseTo(1 - LATE_NODE_SHARE, 12);
+    const shares = initialLogInvShares(12, 25);
+    const total = 12 * Math.exp(-shares.changed) + 26 * Math.exp(-shares.other);
+    expect(total).toBeCloseTo(1 - LATE_NODE_SHARE, 12);
+    expect(Math.exp(shares.other - shares.changed)).toBeCloseTo(CHANGED_NODE_WEIGHT, 12);
   });
 
   it("takes p1 as the larger of the ratio and the absolute floor", () => {

@@ -19,9 +19,24 @@ export function testsLogInvAlpha(alpha: number): number {
   return -Math.log(alpha * (1 - REFERENCE_SHARE));
 }
 
-/** ln(1/share) of each of the K nodes present at the first tick (and of the cohort test). */
-export function initialLogInvShare(initialNodes: number): number {
-  return Math.log((initialNodes + 1) / (1 - LATE_NODE_SHARE));
+/** Weight of a changed node in the split of the tests' alpha (an untouched node and the cohort test weigh 1). */
+export const CHANGED_NODE_WEIGHT = 8;
+
+/** Shares of the first tick: ln(1/share) of a changed node and of an untouched node or the cohort test. */
+export interface InitialShares {
+  readonly changed: number;
+  readonly other: number;
+}
+
+/**
+ * ln(1/share) of the nodes present at the first tick (`changedNodes` changed,
+ * `untouchedNodes` untouched) and of the cohort test: they share 1 − η in
+ * proportion to their weights (changed CHANGED_NODE_WEIGHT, others 1).
+ */
+export function initialLogInvShares(changedNodes: number, untouchedNodes: number): InitialShares {
+  const total = CHANGED_NODE_WEIGHT * changedNodes + untouchedNodes + 1;
+  const other = Math.log(total / (1 - LATE_NODE_SHARE));
+  return { changed: other - Math.log(CHANGED_NODE_WEIGHT), other };
 }
 
 /** ln(1/share) of the m-th node (m ≥ 1) that appears after the first tick. */

@@ -5,7 +5,8 @@
  * they bound the *average* rate of overdispersed traffic. Pure functions.
  */
 
-const BISECTION_STEPS = 48;
+/** Steps of bisection inside the bracket below (its width is about √(2p̂·L/n): 2⁻³⁶ of it is far below any rate that matters). */
+const BISECTION_STEPS = 36;
 
 /** KL(Bernoulli(p) ‖ Bernoulli(q)) in nats; `q` must lie in (0, 1). */
 export function bernoulliKl(p: number, q: number): number {
@@ -23,8 +24,10 @@ export function klUpperBound(errors: number, requests: number, logInvDelta: numb
   if (requests <= 0) return 1;
   const p = Math.min(1, errors / requests);
   if (p >= 1) return 1;
+  // KL(p̂‖q) ≥ (q − p̂)²/(2q) for q ≥ p̂, so the bound lies below p̂ + L/n + √((L/n)² + 2p̂·L/n).
+  const span = logInvDelta / requests;
   let lo = p;
-  let hi = 1;
+  let hi = Math.min(1, p + span + Math.sqrt(span * span + 2 * p * span));
   for (let step = 0; step < BISECTION_STEPS; step++) {
     const mid = (lo + hi) / 2;
     if (requests * bernoulliKl(p, mid) > logInvDelta) hi = mid;
@@ -37,7 +40,8 @@ export function klUpperBound(errors: number, requests: number, logInvDelta: numb
 export function klLowerBound(errors: number, requests: number, logInvDelta: number): number {
   if (requests <= 0 || errors <= 0) return 0;
   const p = Math.min(1, errors / requests);
-  let lo = 0;
+  // KL(p̂‖q) ≥ (p̂ − q)²/(2p̂) for q ≤ p̂, so the bound lies above p̂ − √(2p̂·L/n).
+  let lo = Math.max(0, p - Math.sqrt((2 * p * logInvDelta) / requests));
   let hi = p;
   for (let step = 0; step < BISECTION_STEPS; step++) {
     const mid = (lo + hi) / 2;

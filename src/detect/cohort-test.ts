@@ -14,7 +14,7 @@ import type { DetectorConfig, Evidence } from "./types.ts";
  * shrinks as √(COHORT_POOLING / n) beyond, like the spread of a pooled rate
  * among nodes whose rates differ by ~50% of their mean (3.5σ at every n).
  */
-const COHORT_POOLING = 3;
+const COHORT_POOLING = 2.75;
 
 /** One tick's pooled counts. */
 export interface PoolTotals {

@@ -6,7 +6,7 @@
  */
 import {
   baselineLogInvDelta,
-  initialLogInvShare,
+  initialLogInvShares,
   lateLogInvShare,
   MAX_NULL_RATE,
   nullRate,
@@ -26,6 +26,7 @@ import {
   updateSubject,
 } from "./mixture-sprt.ts";
 import { addNodes as registerNodes, trackSilence } from "./node-registry.ts";
+import { divergentBaselines } from "./preflight.ts";
 import { advanceReference, currentLowerBound, windowDecay } from "./reference.ts";
 import { NODE_GRID, NODE_SHAPE, START_WEIGHT_CHANGED, START_WEIGHT_UNTOUCHED } from "./sequential-grids.ts";
 import type { SequentialData } from "./sequential-state.ts";
@@ -39,13 +40,15 @@ export function registerBaselines(
   baselines: readonly NodeBaseline[],
 ): void {
   const logInvDelta = baselineLogInvDelta(config.alpha, baselines.length);
+  const divergent = new Set(divergentBaselines(config, baselines).map((found) => found.subject));
   const names: string[] = [];
   const ownUppers: number[] = [];
   for (const baseline of baselines) {
     const requests = cleanCount(baseline.requests);
     const errors = Math.min(requests, cleanCount(baseline.errors));
     names.push(baseline.node);
-    ownUppers.push(requests > 0 ? klUpperBound(errors, requests, logInvDelta) : -1);
+    const own = requests > 0 && divergent.has(baseline.node);
+    ownUppers.push(own ? klUpperBound(errors, requests, logInvDelta) : -1);
   }
   addSequentialNodes(data, names, false, ownUppers);
 }
@@ -143,6 +146,23 @@ function leaveOneOutReference(
   return Math.max(longRun, current);
 }
 
+/** Splits the tests' alpha among the nodes known at the first tick (changed ones as this tick says) and the cohort. */
+function assignInitialShares(data: SequentialData, input: TickInput): void {
+  const changed = new Uint8Array(data.logInvShare.length);
+  let changedNodes = 0;
+  for (let k = 0; k < input.count; k++) {
+    const i = input.index[k] ?? 0;
+    if (input.changed[k] === 1 && changed[i] === 0) {
+      changed[i] = 1;
+      changedNodes += 1;
+    }
+  }
+  const shares = initialLogInvShares(changedNodes, data.logInvShare.length - changedNodes);
+  for (let i = 0; i < data.logInvShare.length; i++)
+    data.logInvShare[i] = changed[i] === 1 ? shares.changed : shares.other;
+  data.cohortLogInvShare = shares.other;
+}
+
 /** Feeds one tick (in place). `scores`, when given, receives score/threshold per input entry (0: no test). */
 export function advanceSequential(
   data: SequentialData,
@@ -151,11 +171,7 @@ export function advanceSequential(
   input: TickInput,
   scores: Float64Array | undefined,
 ): StepOutcome {
-  if (data.steps === 0) {
-    const share = initialLogInvShare(data.registry.nodes.length);
-    for (let i = 0; i < data.logInvShare.length; i++) data.logInvShare[i] = share;
-    data.cohortLogInvShare = share;
-  }
+  if (data.steps === 0) assignInitialShares(data, input);
   data.steps += 1;
   const totals = poolTotals(input);
   const poolN = totals.legacyPresent ? totals.legacyRequests : totals.allRequests;

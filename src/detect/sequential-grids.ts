@@ -9,16 +9,16 @@ import { type AlternativeGrid, type GridShape, gridShape } from "./mixture-sprt.
 
 /** Per-node tests: odds ratios over p1 (at p1 = 10%: q ≈ 53% and 74%; the late-start CUSUM 74%). */
 export const NODE_GRID: AlternativeGrid = {
-  oddsRatios: [10, 25],
-  weights: [0.6, 0.4],
+  oddsRatios: [10],
+  weights: [1],
   restartOddsRatios: [25],
   restartWeights: [1],
 };
 
 /** Cohort test: odds ratios over θ0, the candidates' null share of a tick's errors. */
 export const COHORT_GRID: AlternativeGrid = {
-  oddsRatios: [1.5, 2.5, 5],
-  weights: [0.4, 0.35, 0.25],
+  oddsRatios: [1.2, 1.5, 2.5, 5],
+  weights: [0.3, 0.3, 0.25, 0.15],
   restartOddsRatios: [2.5],
   restartWeights: [1],
 };
@@ -29,7 +29,7 @@ export const NODE_SHAPE: GridShape = gridShape(NODE_GRID);
 export const COHORT_SHAPE: GridShape = gridShape(COHORT_GRID);
 
 /** Weight of the SPRT from the first tick for changed nodes: they are usually bad from the start. */
-export const START_WEIGHT_CHANGED = 0.99;
+export const START_WEIGHT_CHANGED = 0.999;
 /** Untouched nodes were fine before the operation: most weight goes to late starts (a change detector). */
 export const START_WEIGHT_UNTOUCHED = 0.001;
 /** The cohort, like changed nodes, is usually bad from the start. */
