@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { evaluateStepMs } from "./evaluate-speed.ts";
 import { OPERATION_TICKS, type Scenario, scenarios } from "./scenarios.ts";
 import { simulate, type Tally } from "./simulate.ts";
-import { type DetectorFigures, detectorFigures, type RawResults } from "./summary.ts";
+import { type DetectorFigures, detectorFigures, quantile, type RawResults } from "./summary.ts";
 import type { Chunk } from "./worker.ts";
 
 /** Options of one benchmark run. */
@@ -33,6 +33,8 @@ export interface BenchmarkResults {
   readonly evaluate10kNodesCpuMsMedian: number;
   /** 1-minute load average when the timing ran (the machine is shared). */
   readonly loadAverageAtTiming: number;
+  /** 1-minute load averages sampled once a minute during the whole run (min, median, max). */
+  readonly loadAverageDuringRun: { readonly min: number; readonly median: number; readonly max: number };
   readonly timingNodes: number;
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
   readonly options: { readonly scale: number; readonly ticks: number };
@@ -122,9 +124,11 @@ async function runChunks(chunks: Chunk[], list: readonly Scenario[], options: Be
 /** Runs the benchmark. */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkResults> {
   const started = performance.now();
+  const loads = [loadavg()[0] ?? 0];
+  const sampler = setInterval(() => loads.push(loadavg()[0] ?? 0), 60_000);
   const list = scenarios(options.scale).filter(options.only ?? (() => true));
   const chunks = chunksOf(list, options.scale, options.ticks, Math.max(1, options.workers) * 4);
-  const raw = await runChunks(chunks, list, options);
+  const raw = await runChunks(chunks, list, options).finally(() => clearInterval(sampler));
   const timing = evaluateStepMs(options.timingNodes);
   const load = loadavg()[0] ?? 0;
   const cpu = cpus();
@@ -133,6 +137,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     evaluate10kNodesMsMedian: timing.wallMs,
     evaluate10kNodesCpuMsMedian: timing.cpuMs,
     loadAverageAtTiming: load,
+    loadAverageDuringRun: { min: Math.min(...loads), median: quantile(loads, 0.5), max: Math.max(...loads) },
     timingNodes: options.timingNodes,
     machine: { cpu: cpu[0]?.model ?? "unknown", cores: cpu.length, node: process.version },
     options: { scale: options.scale, ticks: options.ticks },

@@ -112,11 +112,16 @@ export class FleetStream {
     this.baselineErrors[i] = errors;
   }
 
-  private rateAt(i: number, tick: number): number {
-    if (this.blipStart >= 0 && tick >= this.blipStart && tick < this.blipStart + BLIP_TICKS) return BLIP_RATE;
+  /** True when node i is bursting at tick `tick`, or stopped less than `afterTicks` before. */
+  inBurst(i: number, tick: number, afterTicks = 0): boolean {
     // A burst is drawn at a minute's start for a second within that minute: no errors before it starts.
     const sinceBurst = tick - (this.burstStart[i] ?? 0);
-    if (sinceBurst >= 0 && sinceBurst < BURST_TICKS) return BURST_RATE;
+    return sinceBurst >= 0 && sinceBurst < BURST_TICKS + afterTicks;
+  }
+
+  private rateAt(i: number, tick: number): number {
+    if (this.blipStart >= 0 && tick >= this.blipStart && tick < this.blipStart + BLIP_TICKS) return BLIP_RATE;
+    if (this.inBurst(i, tick)) return BURST_RATE;
     const fault = this.faultRate[i] ?? 0;
     return fault > 0 && this.bad[i] === 1 ? fault : (this.minuteRate[i] ?? 0);
   }

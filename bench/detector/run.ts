@@ -37,6 +37,10 @@ for (const [name, d] of Object.entries(results.detectors)) {
 process.stdout.write(
   `evaluate 10k nodes: ${results.evaluate10kNodesMsMedian.toFixed(2)} ms median per tick (CPU ${results.evaluate10kNodesCpuMsMedian.toFixed(2)} ms; load average ${results.loadAverageAtTiming.toFixed(1)})\n`,
 );
+const load = results.loadAverageDuringRun;
+process.stdout.write(
+  `load average during the run: min ${load.min.toFixed(1)}, median ${load.median.toFixed(1)}, max ${load.max.toFixed(1)}\n`,
+);
 process.stdout.write(
   `${results.machine.cpu}, ${results.machine.cores} cores, node ${results.machine.node}; ${results.elapsedSeconds.toFixed(0)} s\n`,
 );
