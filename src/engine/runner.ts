@@ -13,6 +13,7 @@ import type { ReadContext, Sensor } from "../sensors/sensor.ts";
 import type { OperationStatus, RunnerLease, Store, StoredCommand, StoredEvent } from "../store/store.ts";
 import type { ActionRequest, Json, Target, TargetDefinition } from "../targets/target.ts";
 import { type Clock, realClock } from "./clock.ts";
+import { startDeadline } from "./deadline.ts";
 import type { FaultInjector } from "./faults.ts";
 import { holdsFreeze } from "./halt.ts";
 import { readSensors } from "./read-sensors.ts";
@@ -322,7 +323,8 @@ export class Runner {
 
   async #apply(cursor: Cursor, intent: Intent): Promise<void> {
     await this.#renewLease();
-    const request = this.#request(cursor, intent, AbortSignal.timeout(this.#o.applyTimeoutMs ?? 120_000));
+    const deadline = startDeadline(this.#o.applyTimeoutMs ?? 120_000);
+    const request = this.#request(cursor, intent, deadline.signal);
     let outcome: Awaited<ReturnType<Target["apply"]>>;
     try {
       outcome = await this.#o.target.apply(request);
@@ -333,6 +335,8 @@ export class Runner {
         message: error instanceof Error ? error.message : String(error),
         retryable: false,
       };
+    } finally {
+      deadline.clear();
     }
     this.#o.faults?.at("after-apply");
     const atMs = this.#o.clock.nowMs();
@@ -359,12 +363,12 @@ export class Runner {
     expected: Intent | undefined,
     cursor: Cursor | undefined,
   ): Promise<void> {
-    const signal = AbortSignal.timeout(this.#o.readTimeoutMs ?? 5_000);
+    const deadline = startDeadline(this.#o.readTimeoutMs ?? 5_000);
     const request =
-      expected !== undefined && cursor !== undefined ? this.#request(cursor, expected, signal) : undefined;
+      expected !== undefined && cursor !== undefined ? this.#request(cursor, expected, deadline.signal) : undefined;
     let result: Awaited<ReturnType<Target["observe"]>>;
     try {
-      result = await this.#o.target.observe(request, signal);
+      result = await this.#o.target.observe(request, deadline.signal);
     } catch (error) {
       result = {
         ok: false,
@@ -372,6 +376,8 @@ export class Runner {
         message: error instanceof Error ? error.message : String(error),
         retryable: true,
       };
+    } finally {
+      deadline.clear();
     }
     await this.#feed({ type: "TargetObserved", atMs: this.#o.clock.nowMs(), purpose, result });
   }
