@@ -129,6 +129,20 @@ describe("sequential detector", () => {
     expect(breachVerdict?.breaches[0]?.subject).toBe("l2");
   });
 
+  it("holds a legacy node with an ordinary baseline to the fleet's bar, not to its own", () => {
+    // l2 served 3.5% before the operation: above the fleet's 2% but below preflight's bar (√5 × 2%), so not divergent.
+    const fleet: TestFleet = {
+      legacy: 10,
+      candidates: 10,
+      requests: 10,
+      rate: (node, tick) => (node === "l2" ? (tick >= 200 ? 0.5 : 0.035) : 0.02),
+    };
+    expect(detector.preflight(DEFAULT_CONFIG, baselinesOf(fleet))).toEqual([]);
+    const evidence = run(fleet, 400, 9).breachVerdict?.breaches[0];
+    expect(evidence?.subject).toBe("l2");
+    expect(evidence?.referenceRate).toBeLessThan(0.025);
+  });
+
   it("does not halt when the whole fleet blips to 15% for 30 s", () => {
     const fleet: TestFleet = {
       legacy: 10,
