@@ -146,6 +146,7 @@ function writeResults(final = false): void {
   if (!final) return;
   for (const line of renderTable(medians, goals)) console.log(line);
   if (simulator !== undefined) for (const row of simulator) console.log(row.line);
+  mkdirSync(imgDir, { recursive: true });
   for (const release of ["good", "bad"] as const) {
     const rows = strategies.flatMap((strategy) => {
       const run = runs.find((r) => r.strategy === strategy && r.release === release && r.router === "haproxy");
