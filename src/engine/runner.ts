@@ -62,6 +62,17 @@ class LeaseLost extends Error {}
 /** Minimum time between two drift checks of a sealing stage. */
 const DRIFT_CHECK_MS = 2_000;
 
+/** Ticks in a row that may follow one another without waiting an interval. */
+const MAX_QUICK_TICKS = 8;
+
+/** Whether the phase moved to another kind or another stage/step. */
+function movedOn(before: OperationState["phase"], after: OperationState["phase"]): boolean {
+  if (before.kind !== after.kind) return true;
+  const a = "cursor" in before ? before.cursor : undefined;
+  const b = "cursor" in after ? after.cursor : undefined;
+  return a?.track !== b?.track || a?.index !== b?.index;
+}
+
 const TERMINAL: ReadonlySet<OperationStatus> = new Set(["completed", "rolled_back", "failed", "abandoned"]);
 
 /** Runs one operation for as long as it holds the runner lease. Not reusable across operations. */
@@ -168,8 +179,10 @@ export class Runner {
   async run(signal?: AbortSignal, stopWhenHalted = false): Promise<RunnerStop> {
     const started = await this.start();
     if (started !== undefined) return started;
+    let quickTicks = 0;
     for (;;) {
       if (signal?.aborted) return this.#release({ kind: "aborted" });
+      const before = this.#state.phase;
       const stop = await this.tick();
       if (stop !== undefined) return this.#release(stop);
       if (
@@ -179,6 +192,15 @@ export class Runner {
       ) {
         return this.#release({ kind: "halted" });
       }
+      // A tick that moved the operation on (an action applied, a stage sealed, a rollback begun) is followed
+      // at once by the next: the interval paces sensor polling while gates are awaited, it is not a pause
+      // between steps. Bounded, so that a plan whose steps all pass at once still yields to the event loop.
+      if (movedOn(before, this.#state.phase) && quickTicks < MAX_QUICK_TICKS) {
+        quickTicks += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      quickTicks = 0;
       await this.#o.clock.sleep(this.#o.plan.intervalMs, signal);
     }
   }
