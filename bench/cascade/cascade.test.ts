@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseFleet } from "../../src/sim/fleet-spec.ts";
+import { foldRunLine } from "./airlock-process.ts";
 import { simulatorPlanText } from "./cascade-plan.ts";
 import { compareWithSimulator } from "./compare.ts";
 import { drainTimeCdf, drainTimes } from "./drain-time.ts";
@@ -148,5 +149,23 @@ describe("cascade benchmark: summary", () => {
     expect(svg).toContain("good &lt;release&gt;");
     expect(svg.match(/<polyline/g)).toHaveLength(4);
     expect(svg).toContain("the database's limit 50");
+  });
+});
+
+describe("airlock run --json lines", () => {
+  it("gives the outcome, the operation's start and its halt, ignoring lines that are not JSON", () => {
+    const lines = [
+      "airlock: installing dependencies (npm ci)...",
+      '{"event":"OperationStarted","seq":1,"atMs":1000,"data":{}}',
+      '{"event":"Halted","seq":9,"atMs":4000,"data":{"message":"guard supercriticality: v2-0 errors 9/12"}}',
+      '{"event":"Halted","seq":12,"atMs":5000,"data":{"message":"later"}}',
+      '{"operation":"cascade-x","outcome":"rolled_back"}',
+    ];
+    expect(lines.reduce(foldRunLine, {})).toEqual({
+      startedAtMs: 1000,
+      haltedAtMs: 4000,
+      haltMessage: "guard supercriticality: v2-0 errors 9/12",
+      outcome: "rolled_back",
+    });
   });
 });

@@ -141,7 +141,8 @@ export async function runOnce(spec: RunSpec, env: RunEnvironment): Promise<RunRe
       p99Ms: summary.p99Ms,
       peakDbConnections: Math.max(0, ...db.map((d) => d.connections)),
       connectionRefused: postgres.refusedTotal() - refusedBefore,
-      durationS: Math.round((endMs - startMs) / 100) / 10,
+      // From the rollout's own start: Airlock's process start-up is not rollout time.
+      durationS: Math.round((endMs - Math.max(startMs, ended.startedAtMs ?? startMs)) / 100) / 10,
       ...(spec.release === "bad"
         ? { badNodeRequests: counterBetween(bad, startMs, ended.stoppedAtMs ?? windowEndMs) }
         : {}),

@@ -1,18 +1,15 @@
 /**
  * Runs one strategy's rollout on the running stack: Airlock's plan through
- * the real engine (runner, gates, detector, rollback) in this process, or a
- * peer through the same target the plan builds. Resolves when the rollout
- * has ended.
+ * `airlock run` in its own process, as an operator runs it (so the engine's
+ * work never stalls this process's load generator), or a peer through the
+ * same target the plan builds. Resolves when the rollout has ended.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPlanSource } from "../../src/cli/load-plan.ts";
-import type { Output } from "../../src/cli/output.ts";
-import { driveOperation } from "../../src/cli/run-operation.ts";
 import { buildRuntime, builtinRegistries } from "../../src/cli/wiring.ts";
 import type { DemoRouter } from "../../src/demo/demo-router.ts";
-import { createOperation } from "../../src/demo/follow-operation.ts";
-import { MemoryStore } from "../../src/store/memory/memory-store.ts";
+import { runAirlockProcess } from "./airlock-process.ts";
 import { renderCascadePlan } from "./cascade-plan.ts";
 import type { FleetManager } from "./fleet-manager.ts";
 import type { PeersFile } from "./peers-file.ts";
@@ -36,10 +33,10 @@ export interface RolloutEnd {
   readonly outcome: string;
   /** When the strategy stopped the release (Airlock's halt, a canary's abort), epoch ms. */
   readonly stoppedAtMs?: number;
+  /** When the rollout itself began, epoch ms, if later than the run's start (Airlock's process start-up). */
+  readonly startedAtMs?: number;
   readonly message?: string;
 }
-
-const silent: Output = { line: () => {}, error: () => {}, status: () => {}, isTTY: false };
 
 /** Runs `strategy` to its end. Throws only when the plan does not validate (a bug). */
 export async function runStrategy(strategy: Strategy, ctx: RolloutContext): Promise<RolloutEnd> {
@@ -54,25 +51,7 @@ export async function runStrategy(strategy: Strategy, ctx: RolloutContext): Prom
   writeFileSync(file, source);
   const loaded = loadPlanSource(source, file, registries);
   if (!loaded.ok) throw new Error(`the cascade plan does not validate:\n${loaded.lines.join("\n")}`);
-  if (strategy === "airlock") {
-    const store = new MemoryStore();
-    const operation = await createOperation(store, loaded.loaded);
-    await driveOperation(operation, loaded.loaded, {
-      store,
-      registries,
-      out: silent,
-      mode: "json",
-      signal: ctx.signal,
-    });
-    const events = await store.listEvents(operation.id, 0, 1_000_000);
-    const halted = events.find((event) => event.type === "Halted");
-    const data = halted?.data as { readonly message?: unknown } | undefined;
-    return {
-      outcome: (await store.getOperation(operation.id))?.status ?? "failed",
-      ...(halted === undefined ? {} : { stoppedAtMs: halted.atMs }),
-      ...(typeof data?.message === "string" ? { message: data.message } : {}),
-    };
-  }
+  if (strategy === "airlock") return runAirlockProcess(file, ctx);
   const runtime = buildRuntime(loaded.loaded.plan, file, registries);
   try {
     const names = nodeNamesOf(ctx.workload);
