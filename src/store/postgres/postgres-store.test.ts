@@ -1,8 +1,8 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PostgresService, requireService, startPostgres } from "../../../test/services/index.ts";
 import { describeStoreContract } from "../contract.ts";
-import { PostgresStore } from "./postgres-store.ts";
+import { PostgresStore, storePoolConfig } from "./postgres-store.ts";
 
 // One schema per test file, emptied after each test: faster than a fresh schema per test.
 const SCHEMA = `store_contract_${process.pid}`;
@@ -33,6 +33,19 @@ describe.skipIf(!ready)("postgres store", () => {
   afterAll(async () => {
     await admin?.end();
     await service?.stop();
+  });
+
+  it("ends a session left idle inside a transaction, so a frozen controller cannot hold a row a survivor needs", async () => {
+    const client = new pg.Client(storePoolConfig({ connectionString: service?.primary.connectionString }));
+    await client.connect();
+    try {
+      const shown = await client.query<{ idle_in_transaction_session_timeout: string }>(
+        "SHOW idle_in_transaction_session_timeout",
+      );
+      expect(shown.rows[0]?.idle_in_transaction_session_timeout).toBe("5s");
+    } finally {
+      await client.end();
+    }
   });
 
   describeStoreContract("postgres", async () => {

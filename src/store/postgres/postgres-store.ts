@@ -57,6 +57,19 @@ const TERMINAL_LIST = TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 const getTypeParser = ((oid: number, format?: "text" | "binary") =>
   oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
 
+/**
+ * A controller frozen inside a store transaction (SIGSTOP, a VM pause, a long
+ * GC) would keep the operation's row locked and block the survivor's takeover;
+ * PostgreSQL ends such a session after this long. Airlock's transactions run
+ * their statements back to back in milliseconds. At most the lease TTL.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5_000;
+
+/** The pool settings the store connects with: `options` plus the per-session safety limits (which `options` may override). Pure. */
+export function storePoolConfig(options: pg.PoolConfig): pg.PoolConfig {
+  return { idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS, ...options, types: { getTypeParser } };
+}
+
 /** The PostgreSQL store. `close` ends its pool. */
 export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
@@ -64,7 +77,7 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     const { clockOffsetMs, ...poolConfig } = options;
-    this.pool = new pg.Pool({ ...poolConfig, types: { getTypeParser } });
+    this.pool = new pg.Pool(storePoolConfig(poolConfig));
     // An idle client that loses its connection is dropped by the pool; the next query reports the failure.
     this.pool.on("error", () => {});
     this.offsetMs = clockOffsetMs ?? (() => 0);
