@@ -9,14 +9,14 @@ import {
 } from "./alpha-budget.ts";
 
 describe("alpha budget", () => {
-  it("weighs a changed node 8 times an untouched one: 10 + 10 nodes at alpha 0.001, by hand", () => {
+  it("weighs a changed node 16 times an untouched one: 10 + 10 nodes at alpha 0.001, by hand", () => {
     const shares = initialLogInvShares(10, 10);
-    // Weights 8·10 + 10 + 1 (cohort) = 91 share 0.95 of 0.9·alpha.
-    expect(shares.changed + testsLogInvAlpha(0.001)).toBeCloseTo(Math.log(91 / 8 / 0.95 / 0.0009), 12);
-    expect(shares.other + testsLogInvAlpha(0.001)).toBeCloseTo(Math.log(91 / 0.95 / 0.0009), 12);
-    // About ln(K/alpha) = 9.90: 9.50 for a changed node, 11.58 for an untouched one.
-    expect(shares.changed + testsLogInvAlpha(0.001)).toBeCloseTo(9.496, 3);
-    expect(shares.other + testsLogInvAlpha(0.001)).toBeCloseTo(11.575, 3);
+    // Weights 16·10 + 10 + 1 (cohort) = 171 share 0.95 of 0.9·alpha.
+    expect(shares.changed + testsLogInvAlpha(0.001)).toBeCloseTo(Math.log(171 / 16 / 0.95 / 0.0009), 12);
+    expect(shares.other + testsLogInvAlpha(0.001)).toBeCloseTo(Math.log(171 / 0.95 / 0.0009), 12);
+    // About ln(K/alpha) = 9.90: 9.43 for a changed node, 12.21 for an untouched one.
+    expect(shares.changed + testsLogInvAlpha(0.001)).toBeCloseTo(9.433, 3);
+    expect(shares.other + testsLogInvAlpha(0.001)).toBeCloseTo(12.206, 3);
   });
 
   it("splits evenly when no node is changed", () => {

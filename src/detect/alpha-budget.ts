@@ -20,7 +20,7 @@ export function testsLogInvAlpha(alpha: number): number {
 }
 
 /** Weight of a changed node in the split of the tests' alpha (an untouched node and the cohort test weigh 1). */
-export const CHANGED_NODE_WEIGHT = 8;
+export const CHANGED_NODE_WEIGHT = 16;
 
 /** Shares of the first tick: ln(1/share) of a changed node and of an untouched node or the cohort test. */
 export interface InitialShares {

@@ -66,7 +66,7 @@ export interface SubjectBank {
 }
 
 /** Late starts are spread as w_k = F(k) − F(k−1), F(k) = k/(k + H): about 1/H per tick for the first H ticks. */
-export const RESTART_HORIZON_TICKS = 1800;
+export const RESTART_HORIZON_TICKS = 7200;
 /** Floor that keeps log statistics finite (JSON has no −Infinity). */
 const LOG_FLOOR = -1e12;
 
