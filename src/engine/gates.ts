@@ -107,7 +107,8 @@ export function evaluateGates(
   for (const { gate, key, condition, label, expected, required } of compile(gates)) {
     const result = evaluateCondition(condition, readings);
     const previous = progress[key];
-    const passes = result.kind === "pass" ? (previous?.passes ?? 0) + 1 : 0;
+    // Counted up to what is required: beyond it the streak says nothing more, and the progress stays shared.
+    const passes = result.kind === "pass" ? Math.min(required, (previous?.passes ?? 0) + 1) : 0;
     const ok = passes >= required;
     const state = progressed(previous, ok, passes, ctx.atMs);
     if (state !== previous) progressChanged = true;
