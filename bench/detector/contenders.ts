@@ -34,6 +34,26 @@ function nodeName(i: number): string {
   return `n${i}`;
 }
 
+/**
+ * The columnar input of the fast path (`advanceSequential` / `advanceRatio`)
+ * for `stream`'s nodes, mapped to `data`'s registry after the first tick. Its
+ * arrays are the stream's own, so it stays valid as the stream advances.
+ */
+export function tickInputOf(stream: FleetStream, data: SequentialData | RatioData): TickInput {
+  const index = nodeIndex(data.registry);
+  const mapping = new Float64Array(stream.fleet);
+  for (let i = 0; i < stream.fleet; i++) mapping[i] = index.get(nodeName(i)) ?? 0;
+  return {
+    count: stream.fleet,
+    index: mapping,
+    requests: stream.requests,
+    errors: stream.errors,
+    changed: stream.candidate,
+    candidate: stream.candidate,
+    expectsTraffic: new Uint8Array(stream.fleet).fill(1),
+  };
+}
+
 function subjectIndex(evidence: Evidence): number {
   return evidence.subject.startsWith("cohort:") ? COHORT : Number(evidence.subject.slice(1));
 }
@@ -82,19 +102,7 @@ class AirlockContender implements Contender {
       }
       const result = detector.step({ version: 1, data: this.data }, this.config, atMs, ticks);
       this.data = result.state.data as SequentialData | RatioData;
-      const index = nodeIndex(this.data.registry);
-      const mapping = new Float64Array(stream.fleet);
-      for (let i = 0; i < stream.fleet; i++) mapping[i] = index.get(nodeName(i)) ?? 0;
-      const ones = new Uint8Array(stream.fleet).fill(1);
-      this.input = {
-        count: stream.fleet,
-        index: mapping,
-        requests: stream.requests,
-        errors: stream.errors,
-        changed: stream.candidate,
-        candidate: stream.candidate,
-        expectsTraffic: ones,
-      };
+      this.input = tickInputOf(stream, this.data);
       breaches = result.verdict.breaches;
     } else if (this.data?.mode === "ratio") {
       breaches = advanceRatio(this.data, this.config, atMs, this.input, undefined).breaches;

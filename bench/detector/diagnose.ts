@@ -13,6 +13,7 @@ import { advanceSequential } from "../../src/detect/sequential-detector.ts";
 import type { SequentialData } from "../../src/detect/sequential-state.ts";
 import type { TickInput } from "../../src/detect/tick-input.ts";
 import type { DetectorConfig, Evidence, NodeBaseline, NodeTick } from "../../src/detect/types.ts";
+import { tickInputOf } from "./contenders.ts";
 import { FleetStream } from "./fleet-stream.ts";
 import { Prng } from "./prng.ts";
 import { OPERATION_TICKS, scenarios } from "./scenarios.ts";
@@ -58,21 +59,6 @@ function firstTick(stream: FleetStream, data: SequentialData): { data: Sequentia
   return { data: result.state.data as SequentialData, breaches: result.verdict.breaches };
 }
 
-function inputOf(stream: FleetStream, data: SequentialData): TickInput {
-  const index = nodeIndex(data.registry);
-  const mapping = new Float64Array(stream.fleet);
-  for (let i = 0; i < stream.fleet; i++) mapping[i] = index.get(`n${i}`) ?? 0;
-  return {
-    count: stream.fleet,
-    index: mapping,
-    requests: stream.requests,
-    errors: stream.errors,
-    changed: stream.candidate,
-    candidate: stream.candidate,
-    expectsTraffic: new Uint8Array(stream.fleet).fill(1),
-  };
-}
-
 const first = Number(firstText);
 for (let op = first; op < first + Number(operationsText); op++) {
   const stream = new FleetStream(new Prng(operationSeed(scenario.key, op)), scenario.fleet);
@@ -95,7 +81,7 @@ for (let op = first; op < first + Number(operationsText); op++) {
       const result = firstTick(stream, data);
       data = result.data;
       breaches = result.breaches;
-      input = inputOf(stream, data);
+      input = tickInputOf(stream, data);
     } else breaches = advanceSequential(data, config, (tick + 1) * 1000, input, undefined).breaches;
     const breach = breaches[0];
     if (breach === undefined) continue;
