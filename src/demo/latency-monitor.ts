@@ -10,7 +10,14 @@
  * each cohort `{ p99Seconds, p99OrOtherSeconds, requests }`. `p99Seconds` is
  * `null` (the sensor reads "empty": fails closed) when the cohort served
  * fewer than `minRequests` in the window or one of its nodes could not be
- * scraped lately.
+ * scraped lately. `minRequests` defaults to 200: a p99 of fewer requests is
+ * their one or two slowest, so a single slow request (a process's first,
+ * before its code is compiled; a scheduling hiccup on a busy machine) would
+ * double it.
+ *
+ * `reset(cohort)` starts that cohort's window afresh: a demo scenario's
+ * candidate must not be judged on the requests it served in the scenario
+ * before (the legacy side keeps its window, so the ratio has a reference).
  *
  * `p99OrOtherSeconds` is what the guard divides: the cohort's p99, or —
  * while every one of its nodes was scraped and together they served too few
@@ -52,6 +59,8 @@ export interface LatencyMonitor {
   /** `http://127.0.0.1:<port>/` */
   readonly url: string;
   report(): LatencyReport;
+  /** Forgets the cohort's scrapes: from now on its window holds only what comes after. */
+  reset(cohort: FleetNode["cohort"]): void;
   /** Stops scraping and serving. Idempotent. */
   close(): Promise<void>;
 }
@@ -63,7 +72,7 @@ export interface LatencyMonitorOptions {
   readonly scrapeMs?: number;
   /** Default 10 000. */
   readonly windowMs?: number;
-  /** Default 50. */
+  /** Default 200. */
   readonly minRequests?: number;
 }
 
@@ -76,18 +85,23 @@ interface Scrape {
 export async function startLatencyMonitor(options: LatencyMonitorOptions): Promise<LatencyMonitor> {
   const scrapeMs = options.scrapeMs ?? 500;
   const windowMs = options.windowMs ?? 10_000;
-  const minRequests = options.minRequests ?? 50;
+  const minRequests = options.minRequests ?? 200;
   const history = new Map<string, Scrape[]>(options.nodes.map((node) => [node.name, []]));
   const closed = new AbortController();
+  /** Per node, scrapes begun before its latest reset are dropped when they return. */
+  const epochs = new Map<string, number>(options.nodes.map((node) => [node.name, 0]));
 
   const scrapeOnce = async (node: FleetNode): Promise<void> => {
+    const startedEpoch = epochs.get(node.name);
     try {
       const response = await fetch(`${node.url}/metrics`, {
         signal: AbortSignal.any([closed.signal, AbortSignal.timeout(scrapeMs * 2)]),
       });
       if (!response.ok) return;
+      const text = await response.text();
+      if (startedEpoch !== epochs.get(node.name)) return;
       const scrapes = history.get(node.name) ?? [];
-      scrapes.push({ atMs: Date.now(), buckets: parseBuckets(await response.text(), HISTOGRAM) });
+      scrapes.push({ atMs: Date.now(), buckets: parseBuckets(text, HISTOGRAM) });
       // Keep one scrape older than the window, to subtract from.
       while (scrapes.length > 2 && (scrapes[1]?.atMs ?? 0) <= Date.now() - windowMs) scrapes.shift();
       history.set(node.name, scrapes);
@@ -147,6 +161,12 @@ export async function startLatencyMonitor(options: LatencyMonitorOptions): Promi
   return {
     url: `${server.origin}/`,
     report,
+    reset(cohort) {
+      for (const node of options.nodes.filter((each) => each.cohort === cohort)) {
+        epochs.set(node.name, (epochs.get(node.name) ?? 0) + 1);
+        history.set(node.name, []);
+      }
+    },
     close() {
       closing ??= (async () => {
         closed.abort();

@@ -84,6 +84,9 @@ function expected(report: ScenarioReport): boolean {
     : report.outcome === "rolled_back";
 }
 
+/** Requests each node serves before the demo starts (see `SampleFleet.warmUp`). */
+const WARM_UP_REQUESTS_PER_NODE = 200;
+
 /** Runs the demo. Throws only when something could not start (after cleaning up). */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { out } = options;
@@ -104,6 +107,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       (f) => f.stop(),
       (f) => f.killNow(),
     );
+    await fleet.warmUp(WARM_UP_REQUESTS_PER_NODE);
     const nodes = fleet.nodes;
     router = resources.add(
       options.router === "haproxy" ? await startHaproxyProcess(nodes, dir) : await startBuiltinRouterProcess(nodes),
@@ -141,6 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       router,
       load,
       latencyUrl: monitor.url,
+      resetLatency: (cohort) => monitor.reset(cohort),
       bakeMs: options.bakeMs,
       signal: options.signal,
       onEvent: (scenario, event, loaded) => printEvent(options, scenario, event, loaded),

@@ -39,6 +39,8 @@ export interface ScenarioContext {
   readonly router: DemoRouter;
   readonly load: LoadGenerator;
   readonly latencyUrl: string;
+  /** Starts the latency monitor's window for a cohort afresh. */
+  readonly resetLatency: (cohort: "legacy" | "candidate") => void;
   readonly bakeMs: number;
   readonly signal: AbortSignal;
   /** Progress for the terminal (or the JSON stream). */
@@ -138,6 +140,9 @@ export async function runScenario(ctx: ScenarioContext, scenario: ScenarioName):
       : `bad release: ${BAD_NODE} fails ${BAD_ERROR_RATE * 100}% of its requests; every other node is fine`,
   );
   await prepareFleet(ctx, scenario);
+  // The candidate's p99 window must hold this scenario's requests only (the quiet
+  // period below lets the monitor scrape it again before the plan's preflight).
+  ctx.resetLatency("candidate");
   ctx.load.setPhase(`${prefix}before`);
   await sleep(QUIET_MS, ctx.signal);
   const loaded = await writePlan(ctx, scenario);

@@ -62,9 +62,9 @@ describe.skipIf(!ready)("latency guard (examples/latency-guard.yaml)", () => {
     await prometheus.waitForTargetsUp();
     generator = startLoadGenerator({ url: `${backend.routerUrl}/`, ratePerSecond: 100, durationMs: 120_000 });
     // The legacy side has served enough for a p99 of its own before the operation starts.
-    const legacyCount = 'sum(increase(sample_request_duration_seconds_count{version="1.0.0"}[30s])) >= 50';
+    const legacyCount = 'sum(increase(sample_request_duration_seconds_count{version="1.0.0"}[30s])) >= 200';
     for (let attempt = 0; (await prometheus.query(legacyCount)).length === 0; attempt += 1) {
-      if (attempt > 100) throw new Error("Prometheus never saw 50 legacy requests");
+      if (attempt > 100) throw new Error("Prometheus never saw 200 legacy requests");
       await pause(100);
     }
 
