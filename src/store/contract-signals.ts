@@ -44,6 +44,21 @@ export function describeSignalContract(makeStore: MakeStore): void {
       expect((await store.pendingCommands("op-2")).map((c) => c.type)).toEqual(["abandon"]);
     });
 
+    it("a command or consumption by another controller shows in the next read, however often it was read before", async () => {
+      const { store } = h.current;
+      const peer = await h.current.openPeer();
+      await createOperation(store, "op-1");
+      for (let i = 0; i < 3; i += 1) expect(await store.pendingCommands("op-1")).toEqual([]);
+      const halt = expectOk(await command(peer, "op-1", "halt"));
+      expect(await store.pendingCommands("op-1")).toEqual([halt]);
+      const fence = await takeLease(peer, "op-1");
+      expectOk(await commitNext(peer, "op-1", fence, { consumedCommandIds: [halt.id] }));
+      expect(await store.pendingCommands("op-1")).toEqual([]);
+      const resume = expectOk(await command(store, "op-1", "resume"));
+      expect(await peer.pendingCommands("op-1")).toEqual([resume]);
+      expect(await store.pendingCommands("op-1")).toEqual([resume]);
+    });
+
     it("refuses a command for an unknown operation", async () => {
       expect(await command(h.current.store, "missing", "halt")).toMatchObject({ ok: false, code: "not-found" });
     });
@@ -68,6 +83,18 @@ export function describeSignalContract(makeStore: MakeStore): void {
       expect(await active(["north"])).toEqual(["*:ann:kill switch"]);
       expect(await active()).toEqual(["*:ann:kill switch", "east:op-1:halted", "west:op-2:halted"]);
       expect((await h.current.store.activeFreezes(["east"])).find((f) => f.domain === "east")).toEqual(set);
+    });
+
+    it("a freeze set or cleared by another controller shows in the next read", async () => {
+      const peer = await h.current.openPeer();
+      for (let i = 0; i < 3; i += 1) expect(await active(["prod"])).toEqual([]);
+      const nowMs = await peer.nowMs();
+      const frozen = { domain: "prod", setBy: "op-9", reason: "halted", setAtMs: nowMs, expiresAtMs: null };
+      await peer.setFreeze(frozen);
+      expect(await h.current.store.activeFreezes(["prod"])).toEqual([frozen]);
+      expect(await active()).toEqual(["prod:op-9:halted"]);
+      await peer.clearFreeze("prod", "op-9");
+      expect(await active(["prod"])).toEqual([]);
     });
 
     it("replaces a freeze set again by the same setter", async () => {

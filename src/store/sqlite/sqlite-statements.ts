@@ -177,10 +177,6 @@ export function prepareStatements(db: Database.Database) {
     insertCommand: db.prepare<[string, string, string, string, string, number]>(
       "INSERT INTO commands (operation_id, type, actor, reason, data, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
     ),
-    pendingCommands: db.prepare<[string], CommandRow>(
-      `SELECT id, operation_id, type, actor, reason, data, created_at_ms FROM commands
-       WHERE operation_id = ? AND consumed_at_ms IS NULL ORDER BY id`,
-    ),
     consumeCommand: db.prepare<[number, number, string]>(
       "UPDATE commands SET consumed_at_ms = ? WHERE id = ? AND operation_id = ? AND consumed_at_ms IS NULL",
     ),
@@ -191,17 +187,6 @@ export function prepareStatements(db: Database.Database) {
     ),
     clearFreezes: db.prepare<[string]>("DELETE FROM freezes WHERE domain = ?"),
     clearFreezeBy: db.prepare<[string, string]>("DELETE FROM freezes WHERE domain = ? AND set_by = ?"),
-    allFreezes: db.prepare<[number], FreezeRow>(
-      "SELECT * FROM freezes WHERE expires_at_ms IS NULL OR expires_at_ms > ? ORDER BY domain, set_by",
-    ),
-    oneDomainFreezes: db.prepare<[number, string], FreezeRow>(
-      `SELECT * FROM freezes WHERE (expires_at_ms IS NULL OR expires_at_ms > ?) AND domain IN ('*', ?)
-         ORDER BY domain, set_by`,
-    ),
-    domainFreezes: db.prepare<[number, string], FreezeRow>(
-      `SELECT * FROM freezes WHERE (expires_at_ms IS NULL OR expires_at_ms > ?)
-         AND (domain = '*' OR domain IN (SELECT value FROM json_each(?))) ORDER BY domain, set_by`,
-    ),
     insertAck: db.prepare<[string, string, string, string, number]>(
       `INSERT INTO acks (operation_id, stage, consumer, actor, at_ms) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,

@@ -33,9 +33,9 @@ import type {
   StoredEvent,
   StoreResult,
 } from "../store.ts";
+import { PollCache } from "./poll-cache.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
 import {
-  type CommandRow,
   OPERATION_ROWS,
   type OperationRow,
   prepareStatements,
@@ -67,18 +67,6 @@ function toOperation(row: OperationRow): OperationRecord {
   };
 }
 
-function toCommand(row: CommandRow): StoredCommand {
-  return {
-    id: row.id,
-    operationId: row.operation_id,
-    type: row.type,
-    actor: row.actor,
-    reason: row.reason,
-    data: JSON.parse(row.data) as Json,
-    createdAtMs: row.created_at_ms,
-  };
-}
-
 function toWaiter(row: WaiterRow) {
   return {
     operationId: row.operation_id,
@@ -97,6 +85,7 @@ export class SqliteStore implements Store {
   private compiled: SqliteStatements | undefined;
   private commitTransaction: Database.Transaction<(request: CommitRequest) => StoreResult<CommitValue>> | undefined;
   private readonly listStatements = new Map<string, Database.Statement<unknown[], OperationRow>>();
+  private pollCache: PollCache | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
@@ -109,6 +98,12 @@ export class SqliteStore implements Store {
   private get sql(): SqliteStatements {
     this.compiled ??= prepareStatements(this.db);
     return this.compiled;
+  }
+
+  /** Freezes and pending commands, re-read only after a write (see poll-cache.ts). Needs the migrated schema. */
+  private get polled(): PollCache {
+    this.pollCache ??= new PollCache(this.db);
+    return this.pollCache;
   }
 
   async migrate(): Promise<void> {
@@ -231,6 +226,7 @@ export class SqliteStore implements Store {
     const lastSeq = head.last_seq + request.events.length;
     sql.updateOperation.run(request.status, JSON.stringify(request.state), version, lastSeq, nowMs, id);
     if (request.locks !== undefined) this.applyLocks(request, nowMs);
+    if ((request.consumedCommandIds ?? []).length > 0) this.polled.noteWrite();
     for (const commandId of request.consumedCommandIds ?? []) sql.consumeCommand.run(nowMs, commandId, id);
     return ok({ version, firstSeq });
   }
@@ -294,6 +290,7 @@ export class SqliteStore implements Store {
         const createdAtMs = this.clock();
         const { operationId, type, actor, reason } = input;
         const data = JSON.stringify(input.data);
+        this.polled.noteWrite();
         const { lastInsertRowid } = this.sql.insertCommand.run(operationId, type, actor, reason, data, createdAtMs);
         return ok({ ...input, data: JSON.parse(data) as Json, id: Number(lastInsertRowid), createdAtMs });
       })
@@ -301,7 +298,7 @@ export class SqliteStore implements Store {
   }
 
   async pendingCommands(operationId: string): Promise<readonly StoredCommand[]> {
-    return this.sql.pendingCommands.all(operationId).map(toCommand);
+    return this.polled.pendingCommands(operationId);
   }
 
   async domainStatus(domain: string): Promise<DomainStatus> {
@@ -319,29 +316,18 @@ export class SqliteStore implements Store {
   }
 
   async setFreeze(freeze: Freeze): Promise<void> {
+    this.polled.noteWrite();
     this.sql.upsertFreeze.run(freeze.domain, freeze.setBy, freeze.reason, freeze.setAtMs, freeze.expiresAtMs);
   }
 
   async clearFreeze(domain: string, setBy?: string): Promise<void> {
+    this.polled.noteWrite();
     if (setBy === undefined) this.sql.clearFreezes.run(domain);
     else this.sql.clearFreezeBy.run(domain, setBy);
   }
 
   async activeFreezes(domains?: readonly string[]): Promise<readonly Freeze[]> {
-    const nowMs = this.clock();
-    const rows =
-      domains === undefined
-        ? this.sql.allFreezes.all(nowMs)
-        : domains.length === 1
-          ? this.sql.oneDomainFreezes.all(nowMs, domains[0] ?? "")
-          : this.sql.domainFreezes.all(nowMs, JSON.stringify(domains));
-    return rows.map((row) => ({
-      domain: row.domain,
-      setBy: row.set_by,
-      reason: row.reason,
-      setAtMs: row.set_at_ms,
-      expiresAtMs: row.expires_at_ms,
-    }));
+    return this.polled.activeFreezes(this.clock(), domains);
   }
 
   async recordAck(ack: Ack): Promise<void> {
