@@ -12,5 +12,7 @@ const { register } = await import(
   pathToFileURL(join(root, "node_modules", "tsx", "dist", "esm", "api", "index.mjs")).href
 );
 register();
+const { applyHeapPolicy } = await import(pathToFileURL(join(root, "src", "cli", "heap-policy.ts")).href);
+applyHeapPolicy();
 const { main } = await import(pathToFileURL(join(root, "src", "cli", "main.ts")).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { applyHeapPolicy } from "../../src/cli/heap-policy.ts";
 import { SENSORS_PER_OPERATION } from "./bench-plan.ts";
 import { type EngineBenchConfig, type EngineBenchRun, runEngineBench } from "./engine-bench.ts";
 import { median } from "./stats.ts";
@@ -101,6 +102,8 @@ function table(runs: readonly EngineBenchRun[]): string {
 
 async function main(args: readonly string[]): Promise<void> {
   if (args[0] === "--child") {
+    // The controller's process runs with this policy (bin/airlock.js); so does the measured one.
+    applyHeapPolicy();
     const config = JSON.parse(args[1] ?? "{}") as EngineBenchConfig;
     const result = await runEngineBench({
       ...config,
