@@ -5,7 +5,7 @@
  */
 import type { Json } from "../../targets/target.ts";
 import type { DomainHolderRow, DomainWaiterRow } from "../rules.ts";
-import type { Freeze, OperationRecord, OperationStatus, StoredCommand } from "../store.ts";
+import type { OperationRecord, OperationStatus, StoredCommand } from "../store.ts";
 
 /** The database clock in ms, plus a test offset passed as parameter `$n`. */
 export function nowMsSql(param: number): string {
@@ -115,23 +115,3 @@ export const HOLDER_SQL = `SELECT d.operation_id, COALESCE(o.plan_name, '') AS p
 export const WAITERS_SQL = `SELECT w.operation_id, COALESCE(o.plan_name, '') AS plan_name,
     COALESCE(o.status, 'abandoned') AS status, w.priority, w.since_ms, w.last_seen_ms
   FROM domain_waiters w LEFT JOIN operations o ON o.id = w.operation_id WHERE w.domain = $1`;
-
-/** A `freezes` row. */
-export interface FreezeRow {
-  readonly domain: string;
-  readonly set_by: string;
-  readonly reason: string;
-  readonly set_at_ms: number;
-  readonly expires_at_ms: number | null;
-}
-
-/** Maps a freezes row. */
-export function toFreeze(row: FreezeRow): Freeze {
-  return {
-    domain: row.domain,
-    setBy: row.set_by,
-    reason: row.reason,
-    setAtMs: row.set_at_ms,
-    expiresAtMs: row.expires_at_ms,
-  };
-}

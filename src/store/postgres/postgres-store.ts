@@ -9,6 +9,7 @@
  */
 import pg from "pg";
 import { type CommitSnapshot, checkCommit } from "../check-commit.ts";
+import { type FreezeRow, toFreeze } from "../freeze-row.ts";
 import {
   decideRunnerLease,
   fail,
@@ -34,12 +35,10 @@ import { applyLocks, claimHolders, domainRows, lockNames, upsertWaiter } from ".
 import { migratePostgres } from "./postgres-migrations.ts";
 import {
   type CommandRow,
-  type FreezeRow,
   nowMsSql,
   OPERATION_COLUMNS,
   type OperationRow,
   toCommand,
-  toFreeze,
   toOperation,
 } from "./postgres-rows.ts";
 import { withTransaction } from "./with-transaction.ts";

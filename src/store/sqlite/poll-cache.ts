@@ -16,8 +16,9 @@
  */
 import type Database from "better-sqlite3";
 import type { Json } from "../../targets/target.ts";
+import { type FreezeRow, toFreeze } from "../freeze-row.ts";
 import type { Freeze, StoredCommand } from "../store.ts";
-import type { CommandRow, FreezeRow } from "./sqlite-statements.ts";
+import type { CommandRow } from "./sqlite-statements.ts";
 
 /** The cached tables of one connection. */
 export class PollCache {
@@ -76,17 +77,6 @@ export class PollCache {
     this.#loadedDataVersion = dataVersion;
     this.#loadedWrites = writes;
   }
-}
-
-/** A `freezes` row as the store returns it. */
-function toFreeze(row: FreezeRow): Freeze {
-  return {
-    domain: row.domain,
-    setBy: row.set_by,
-    reason: row.reason,
-    setAtMs: row.set_at_ms,
-    expiresAtMs: row.expires_at_ms,
-  };
 }
 
 /** A `commands` row as the store returns it. */

@@ -82,15 +82,6 @@ export interface CommandRow {
   readonly created_at_ms: number;
 }
 
-/** A `freezes` row. */
-export interface FreezeRow {
-  readonly domain: string;
-  readonly set_by: string;
-  readonly reason: string;
-  readonly set_at_ms: number;
-  readonly expires_at_ms: number | null;
-}
-
 /** An `acks` row. */
 export interface AckRow {
   readonly operation_id: string;
