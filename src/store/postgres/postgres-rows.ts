@@ -5,7 +5,7 @@
  */
 import type { Json } from "../../targets/target.ts";
 import type { DomainHolderRow, DomainWaiterRow } from "../rules.ts";
-import type { OperationRecord, OperationStatus, StoredCommand } from "../store.ts";
+import type { OperationRecord, OperationStatus } from "../store.ts";
 
 /** The database clock in ms, plus a test offset passed as parameter `$n`. */
 export function nowMsSql(param: number): string {
@@ -45,30 +45,6 @@ export function toOperation(row: OperationRow): OperationRecord {
     state: row.state,
     createdAtMs: row.created_at_ms,
     updatedAtMs: row.updated_at_ms,
-  };
-}
-
-/** A `commands` row. */
-export interface CommandRow {
-  readonly id: number;
-  readonly operation_id: string;
-  readonly type: string;
-  readonly actor: string;
-  readonly reason: string;
-  readonly data: Json;
-  readonly created_at_ms: number;
-}
-
-/** Maps a commands row. */
-export function toCommand(row: CommandRow): StoredCommand {
-  return {
-    id: row.id,
-    operationId: row.operation_id,
-    type: row.type,
-    actor: row.actor,
-    reason: row.reason,
-    data: row.data,
-    createdAtMs: row.created_at_ms,
   };
 }
 

@@ -9,7 +9,6 @@
  */
 import pg from "pg";
 import { type CommitSnapshot, checkCommit } from "../check-commit.ts";
-import { type FreezeRow, toFreeze } from "../freeze-row.ts";
 import {
   decideRunnerLease,
   fail,
@@ -19,6 +18,7 @@ import {
   TERMINAL_STATUSES,
   visibleLease,
 } from "../rules.ts";
+import { type CommandRow, type FreezeRow, toCommand, toFreeze } from "../signal-rows.ts";
 import type {
   Ack,
   CommitRequest,
@@ -33,14 +33,7 @@ import type {
 } from "../store.ts";
 import { applyLocks, claimHolders, domainRows, lockNames, upsertWaiter } from "./postgres-locks.ts";
 import { migratePostgres } from "./postgres-migrations.ts";
-import {
-  type CommandRow,
-  nowMsSql,
-  OPERATION_COLUMNS,
-  type OperationRow,
-  toCommand,
-  toOperation,
-} from "./postgres-rows.ts";
+import { nowMsSql, OPERATION_COLUMNS, type OperationRow, toOperation } from "./postgres-rows.ts";
 import { withTransaction } from "./with-transaction.ts";
 
 /** Pool settings plus `clockOffsetMs`, added to the database clock (tests move time with it; default 0). */

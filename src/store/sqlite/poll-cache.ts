@@ -16,7 +16,7 @@
  */
 import type Database from "better-sqlite3";
 import type { Json } from "../../targets/target.ts";
-import { type FreezeRow, toFreeze } from "../freeze-row.ts";
+import { type FreezeRow, toCommand, toFreeze } from "../signal-rows.ts";
 import type { Freeze, StoredCommand } from "../store.ts";
 import type { CommandRow } from "./sqlite-statements.ts";
 
@@ -70,24 +70,11 @@ export class PollCache {
     const commands = new Map<string, StoredCommand[]>();
     for (const row of this.#commandRows.all()) {
       const list = commands.get(row.operation_id) ?? [];
-      list.push(toCommand(row));
+      list.push(toCommand({ ...row, data: JSON.parse(row.data) as Json }));
       commands.set(row.operation_id, list);
     }
     this.#commands = commands;
     this.#loadedDataVersion = dataVersion;
     this.#loadedWrites = writes;
   }
-}
-
-/** A `commands` row as the store returns it. */
-function toCommand(row: CommandRow): StoredCommand {
-  return {
-    id: row.id,
-    operationId: row.operation_id,
-    type: row.type,
-    actor: row.actor,
-    reason: row.reason,
-    data: JSON.parse(row.data) as Json,
-    createdAtMs: row.created_at_ms,
-  };
 }

@@ -4,6 +4,7 @@
  * they return.
  */
 import type Database from "better-sqlite3";
+import type { CommandRow as ParsedCommandRow } from "../signal-rows.ts";
 
 /** An `operations` row. */
 export interface OperationRow {
@@ -71,16 +72,8 @@ export interface EventRow {
   readonly data: string;
 }
 
-/** A `commands` row. */
-export interface CommandRow {
-  readonly id: number;
-  readonly operation_id: string;
-  readonly type: string;
-  readonly actor: string;
-  readonly reason: string;
-  readonly data: string;
-  readonly created_at_ms: number;
-}
+/** A `commands` row as SQLite returns it: `data` still JSON text. */
+export type CommandRow = Omit<ParsedCommandRow, "data"> & { readonly data: string };
 
 /** An `acks` row. */
 export interface AckRow {
