@@ -5,7 +5,7 @@
  * operations) but allocates quickly (readings, gate checks and detector state
  * every tick), so its heap sat near that factor: 256 MB of heap for 58 MB of
  * live data, 400 MB peak RSS (`npm run bench:engine`). Growing by at most
- * 100% between full collections held the peak near 270 MB for about 6% more
+ * 100% between full collections held the peak near 270 MB for about 8% more
  * CPU per operation-tick, measured side by side (docs/benchmarks.md, ADR 0005).
  * An operator who sets `--heap-growing-percent` on the command line keeps it.
  */
